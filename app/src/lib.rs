@@ -1,0 +1,68 @@
+//! The Reposync user interface: the HTML shell, the routes, the pages and the server functions.
+//!
+//! This crate is compiled twice: with `ssr` into the server (where server functions run and reach
+//! the backend through [`port::Backend`]) and with `hydrate` into the WASM bundle. It must never
+//! depend on the database or HTTP-client crates, so that the WASM build stays small; everything
+//! the UI needs from the server goes through the port.
+
+pub mod api;
+pub mod components;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod port;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    StaticSegment,
+};
+
+use crate::pages::{dashboard::Dashboard, not_found::NotFound};
+
+/// The product name, shown in the header and the page titles.
+pub const PRODUCT: &str = "Reposync";
+
+/// The HTML document around the app; rendered on the server only.
+///
+/// The stylesheet is linked here rather than in [`App`] because its URL carries the build's asset
+/// version, which only the server knows.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href=stylesheet/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The root component: meta context, header and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title text=PRODUCT/>
+        <Router>
+            <components::header::Header/>
+            <main id="main" class="main">
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=StaticSegment("") view=Dashboard/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,64 @@
+// The foundation: the release binary serves a server-rendered page that hydrates, its assets
+// compressed and cacheable, a real 404, and its health.
+import { test, expect } from "./fixtures";
+
+test("the dashboard is rendered on the server and hydrates", async ({ page, consoleProblems }) => {
+  await page.goto("/");
+  await expect(page.getByRole("link", { name: "Reposync" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Repositories" })).toBeVisible();
+  await expect(page.getByText("No repositories yet")).toBeVisible();
+  await expect(page.getByTestId("database-status")).toHaveText(/SQLite · reachable · \d+ migrations? applied/);
+
+  // Only the WASM sets this, in an effect that never runs on the server.
+  await expect(page.locator("[data-hydrated]")).toHaveAttribute("data-hydrated", "true");
+
+  // The click runs in the browser and calls the server function again.
+  const answer = page.waitForResponse((r) => r.url().includes("/rpc/server_status") && r.ok());
+  await page.getByRole("button", { name: "Check again" }).click();
+  await answer;
+  await expect(page.getByTestId("check-count")).toHaveText("Checked 2 times");
+  await expect(page.getByTestId("server-version")).toHaveText(/^\d+\.\d+\.\d+/);
+  expect(consoleProblems).toEqual([]);
+});
+
+test("unknown paths get the 404 page with a 404 status", async ({ page, consoleProblems }) => {
+  const response = await page.goto("/no/such/page");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  await page.getByRole("link", { name: "Back to the dashboard" }).click();
+  await expect(page.getByRole("heading", { name: "Repositories" })).toBeVisible();
+  expect(consoleProblems).toEqual([]);
+});
+
+test("the WASM bundle is embedded, compressed and cached as immutable", async ({ page, request }) => {
+  const wasmUrls: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().endsWith(".wasm")) wasmUrls.push(r.url());
+  });
+  await page.goto("/");
+  await expect(page.locator("[data-hydrated]")).toHaveAttribute("data-hydrated", "true");
+  expect(wasmUrls.length).toBeGreaterThan(0);
+  const wasm = new URL(wasmUrls[0]).pathname;
+  expect(wasm).toMatch(/^\/assets\/[0-9a-f]{16}\/pkg\/reposync\.wasm$/);
+
+  for (const encoding of ["br", "gzip"]) {
+    const response = await request.get(wasm, { headers: { "accept-encoding": encoding } });
+    expect(response.status()).toBe(200);
+    expect(response.headers()["content-encoding"]).toBe(encoding);
+    expect(response.headers()["cache-control"]).toContain("immutable");
+    expect(response.headers()["content-type"]).toBe("application/wasm");
+  }
+  const css = await request.get(wasm.replace(/reposync\.wasm$/, "reposync.css"), {
+    headers: { "accept-encoding": "br" },
+  });
+  expect(css.status()).toBe(200);
+  expect(css.headers()["content-type"]).toContain("text/css");
+});
+
+test("healthz reports the version and a reachable database", async ({ request }) => {
+  const response = await request.get("/healthz");
+  expect(response.status()).toBe(200);
+  const body = await response.json();
+  expect(body).toMatchObject({ status: "ok", database: { kind: "sqlite", reachable: true } });
+  expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
+});

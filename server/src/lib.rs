@@ -1,0 +1,9 @@
+//! The Reposync server: configuration, the database, the HTTP adapters and the commands of the
+//! `reposync` binary. `main.rs` only parses the command line and calls [`cli::run`].
+
+pub mod cli;
+pub mod config;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod web;

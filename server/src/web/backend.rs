@@ -1,0 +1,36 @@
+//! The server's implementation of the UI's port ([`app::port::Backend`]).
+
+use std::sync::Arc;
+
+use app::{model::ServerStatus, port::Backend};
+
+use crate::store::Database;
+
+/// What the dashboard's server functions call.
+pub struct ServerBackend {
+    db: Database,
+}
+
+impl ServerBackend {
+    pub fn new(db: Database) -> Arc<dyn Backend> {
+        Arc::new(ServerBackend { db })
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for ServerBackend {
+    async fn server_status(&self) -> ServerStatus {
+        let database_reachable = self.db.is_reachable().await;
+        let migrations_applied = if database_reachable {
+            self.db.migrations_applied().await.unwrap_or(0)
+        } else {
+            0
+        };
+        ServerStatus {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            database: self.db.kind(),
+            database_reachable,
+            migrations_applied,
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! HTTP adapters: everything that turns requests into calls on the server's parts. Handlers here
+//! parse, call and format; they hold no domain logic.
+
+pub mod assets;
+pub mod backend;
+pub mod health;
+pub mod pages;
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+
+use crate::store::Database;
+
+/// State shared by all handlers.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub db: Database,
+}

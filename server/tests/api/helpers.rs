@@ -1,0 +1,131 @@
+//! `spawn_app()` and friends: start a real server for one test.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use server::{config::Config, startup::Application, store::Database};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Database,
+    pub data_dir: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn post(&self, path: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A configuration for a test: port 0, a temporary data directory, quiet logs.
+pub fn test_config(data_dir: &TempDir, database_url: Option<String>) -> Config {
+    Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        server_url: None,
+        data_dir: data_dir.path().to_path_buf(),
+        database_url,
+        log: "warn".parse().unwrap(),
+    }
+}
+
+/// Starts a server on SQLite in a fresh data directory.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_on(None).await
+}
+
+/// Starts a server on the given database URL (SQLite in the data directory when `None`).
+pub async fn spawn_app_on(database_url: Option<String>) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let config = test_config(&data_dir, database_url);
+    server::telemetry::init(&config.log);
+    let app = Application::build(&config)
+        .await
+        .expect("the server starts");
+    let address = format!("http://{}", app.local_addr());
+    let db = app.database().clone();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        data_dir,
+        stop: Some(stop),
+    }
+}
+
+/// A new, empty PostgreSQL database on the test server, or `None` when there is none outside CI.
+/// In CI (`CI` set) a missing server is a failure, never a silent skip.
+pub async fn fresh_postgres_database() -> Option<String> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let Ok(admin_url) = std::env::var("REPOSYNC_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "REPOSYNC_TEST_POSTGRES_URL must be set in CI (scripts/test.sh starts PostgreSQL)"
+        );
+        eprintln!("skipping: REPOSYNC_TEST_POSTGRES_URL is not set (make test sets it)");
+        return None;
+    };
+    let name = format!(
+        "reposync_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let admin = sqlx::PgPool::connect(&admin_url)
+        .await
+        .expect("the test PostgreSQL answers");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .expect("create database");
+    admin.close().await;
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("the URL names a database");
+    Some(format!("{base}/{name}"))
+}
+
+/// How many migration files a dialect ships.
+pub fn migration_count(dialect: &str) -> u32 {
+    let dir = format!("{}/../migrations/{dialect}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "sql")
+        })
+        .count() as u32
+}

@@ -1,0 +1,8 @@
+//! Black-box tests of the server: real HTTP on a random port, a fresh data directory (and, for
+//! PostgreSQL, a fresh database) per test, and the real `reposync` binary for the CLI.
+
+mod cli;
+mod database;
+mod health;
+mod helpers;
+mod pages;
