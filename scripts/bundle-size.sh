@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Prints the release bundle's sizes (raw and gzip -9); with --check, fails when WASM + JS
-# exceed the budget (250 kB gzip together).
+# exceed the budget of 250 kB gzip together.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=$((250 * 1000))
 pkg=target/site/pkg
-[ -f "$pkg/reposync.wasm" ] || { echo "bundle-size: no release bundle in $pkg; run cargo leptos build --release" >&2; exit 1; }
+newest() { ls -t "$pkg"/reposync.*."$1" 2>/dev/null | grep -v '\.d\.' | head -n 1; }
+wasm=$(newest wasm); js=$(newest js); css=$(newest css)
+[ -n "$wasm" ] && [ -n "$js" ] || { echo "bundle-size: no release bundle in $pkg; run cargo leptos build --release" >&2; exit 1; }
 total=0
-for f in "$pkg/reposync.wasm" "$pkg/reposync.js" "$pkg/reposync.css"; do
+for f in "$wasm" "$js" "$css"; do
+  [ -n "$f" ] || continue
   raw=$(stat -c %s "$f")
   gz=$(gzip -9 -c "$f" | wc -c)
-  printf '%-28s %9d bytes raw %9d bytes gzip\n' "$(basename "$f")" "$raw" "$gz"
+  printf '%-6s %9d bytes raw %9d bytes gzip\n' "${f##*.}" "$raw" "$gz"
   case "$f" in *.wasm|*.js) total=$((total + gz)) ;; esac
 done
 printf 'WASM + JS gzip: %d bytes (budget %d)\n' "$total" "$budget"

@@ -1,17 +1,23 @@
 //! Stages the site that cargo-leptos built (`target/site`) for embedding into release binaries.
 //!
-//! In release builds cargo-leptos finishes the WASM bundle before it compiles the server (the
-//! project sets `precompress`), so the site is complete when this runs. The staged copy leaves out
-//! cargo-leptos' own `.br`/`.gz` files, because memory-serve compresses the assets itself. A
-//! content hash of the staged files becomes `REPOSYNC_ASSET_VERSION`, the cache-busting segment in
-//! asset URLs. Debug builds serve the live `target/site` from disk and embed nothing.
+//! The project sets `hash-files`, which makes cargo-leptos finish the WASM bundle before it
+//! compiles the server, so the site is complete when this runs. The bundle (`pkg/`) and the
+//! public files are staged as two directories, because they are cached differently; any `.br` or
+//! `.gz` files are left out, since memory-serve compresses the assets itself. The bundle's file
+//! names are passed to the server as `REPOSYNC_BUNDLE_*`. Debug builds serve the live
+//! `target/site` from disk and embed nothing.
+
+#[path = "src/web/bundle_files.rs"]
+#[allow(dead_code)]
+mod bundle_files;
 
 use std::{
-    collections::hash_map::DefaultHasher,
     fs,
-    hash::Hasher,
     path::{Path, PathBuf},
 };
+
+/// The `output-name` in the workspace's `[[workspace.metadata.leptos]]`.
+const OUTPUT_NAME: &str = "reposync";
 
 fn main() {
     println!("cargo::rerun-if-env-changed=LEPTOS_SITE_ROOT");
@@ -28,62 +34,64 @@ fn main() {
 
     let release = std::env::var_os("CARGO_CFG_DEBUG_ASSERTIONS").is_none();
     if !release {
-        println!("cargo::rustc-env=REPOSYNC_ASSET_VERSION=dev");
         return;
     }
 
     println!("cargo::rerun-if-changed={}", site.display());
     let staged = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("site");
     let _ = fs::remove_dir_all(&staged);
-    fs::create_dir_all(&staged).expect("create the staging directory");
+    let (pkg, public) = (staged.join("pkg"), staged.join("public"));
+    stage(&site.join("pkg"), &pkg, None);
+    stage(&site, &public, Some("pkg"));
 
-    let mut files = Vec::new();
-    if site.is_dir() {
-        collect_files(&site, &mut files);
-    }
-    files.sort();
-    let mut hasher = DefaultHasher::new();
-    let mut staged_any = false;
-    for file in &files {
-        let relative = file
-            .strip_prefix(&site)
-            .expect("collected below the site root");
-        if matches!(file.extension().and_then(|e| e.to_str()), Some("br" | "gz")) {
-            continue;
-        }
-        let bytes = fs::read(file).expect("read a site file");
-        hasher.write(relative.to_string_lossy().as_bytes());
-        hasher.write(&bytes);
-        let target = staged.join(relative);
-        fs::create_dir_all(target.parent().expect("a file has a parent")).expect("mkdir");
-        fs::write(&target, &bytes).expect("stage a site file");
-        staged_any = true;
-    }
-    if !staged_any {
-        // A plain `cargo build --release` without cargo-leptos: the binary still starts, serves
-        // HTML without client code, and says so in its log.
+    let bundle = bundle_files::find(&pkg, OUTPUT_NAME);
+    if !pkg.join(&bundle.wasm).is_file() {
         println!(
-            "cargo::warning=no site at {}: build with `cargo leptos build --release` to embed the WASM bundle",
+            "cargo::warning=no WASM bundle in {}: build with `cargo leptos build --release` to embed it",
             site.display()
         );
-        fs::write(staged.join("site-missing.txt"), "built without the site\n").expect("write");
     }
-    println!(
-        "cargo::rustc-env=REPOSYNC_ASSET_VERSION={:016x}",
-        hasher.finish()
-    );
-    // memory-serve reports every file as a cargo warning unless told to be quiet.
+    println!("cargo::rustc-env=REPOSYNC_BUNDLE_JS={}", bundle.js);
+    println!("cargo::rustc-env=REPOSYNC_BUNDLE_WASM={}", bundle.wasm);
+    println!("cargo::rustc-env=REPOSYNC_BUNDLE_CSS={}", bundle.css);
+
+    // memory-serve refuses an empty directory, and reports every file unless told to be quiet.
+    for dir in [&pkg, &public] {
+        if fs::read_dir(dir)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(true)
+        {
+            fs::create_dir_all(dir).expect("mkdir");
+            fs::write(
+                dir.join("built-without-site.txt"),
+                "built without the site\n",
+            )
+            .expect("write");
+        }
+    }
     std::env::set_var("MEMORY_SERVE_QUIET", "1");
-    memory_serve::load_directory_with_embed(&staged, true);
+    memory_serve::load_names_directories([("pkg", &pkg), ("public", &public)], true);
 }
 
-fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) {
-    for entry in fs::read_dir(dir).expect("read a site directory") {
+/// Copies `from` into `to`, recursively, leaving out precompressed files and `skip_dir`.
+fn stage(from: &Path, to: &Path, skip_dir: Option<&str>) {
+    fs::create_dir_all(to).expect("create a staging directory");
+    let Ok(entries) = fs::read_dir(from) else {
+        return;
+    };
+    for entry in entries {
         let path = entry.expect("a directory entry").path();
+        let name = path
+            .file_name()
+            .expect("an entry has a name")
+            .to_string_lossy()
+            .into_owned();
         if path.is_dir() {
-            collect_files(&path, files);
-        } else {
-            files.push(path);
+            if skip_dir != Some(name.as_str()) {
+                stage(&path, &to.join(&name), None);
+            }
+        } else if !name.ends_with(".br") && !name.ends_with(".gz") {
+            fs::copy(&path, to.join(&name)).expect("stage a site file");
         }
     }
 }

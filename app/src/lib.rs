@@ -6,6 +6,7 @@
 //! the UI needs from the server goes through the port.
 
 pub mod api;
+mod bundle;
 pub mod components;
 pub mod model;
 pub mod pages;
@@ -19,17 +20,20 @@ use leptos_router::{
     StaticSegment,
 };
 
-use crate::pages::{dashboard::Dashboard, not_found::NotFound};
+pub use crate::bundle::Bundle;
+use crate::{
+    bundle::BundleScripts,
+    pages::{dashboard::Dashboard, not_found::NotFound},
+};
 
 /// The product name, shown in the header and the page titles.
 pub const PRODUCT: &str = "Reposync";
 
 /// The HTML document around the app; rendered on the server only.
 ///
-/// The stylesheet is linked here rather than in [`App`] because its URL carries the build's asset
-/// version, which only the server knows.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
-    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
+/// The bundle's URLs carry content hashes that only the server knows, so they come in as
+/// `bundle` rather than from [`App`].
+pub fn shell(options: LeptosOptions, bundle: Bundle) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -38,9 +42,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <link rel="stylesheet" href=stylesheet/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <AutoReload options/>
+                <BundleScripts bundle/>
                 <MetaTags/>
             </head>
             <body>

@@ -7,6 +7,10 @@ export const test = base.extend<{ consoleProblems: string[] }>({
     const problems: string[] = [];
     page.on("console", (message) => {
       const text = message.text();
+      // A 404 page is served with status 404, which Chromium reports for the document itself.
+      const isDocumentStatus =
+        text.startsWith("Failed to load resource") && message.location().url === page.url();
+      if (isDocumentStatus) return;
       if (message.type() === "error" || /hydrat/i.test(text)) {
         problems.push(`${message.type()}: ${text}`);
       }

@@ -5,7 +5,7 @@ import { test, expect } from "./fixtures";
 test("the dashboard is rendered on the server and hydrates", async ({ page, consoleProblems }) => {
   await page.goto("/");
   await expect(page.getByRole("link", { name: "Reposync" })).toBeVisible();
-  await expect(page.getByRole("heading", { name: "Repositories" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Repositories", exact: true })).toBeVisible();
   await expect(page.getByText("No repositories yet")).toBeVisible();
   await expect(page.getByTestId("database-status")).toHaveText(/SQLite · reachable · \d+ migrations? applied/);
 
@@ -26,7 +26,7 @@ test("unknown paths get the 404 page with a 404 status", async ({ page, consoleP
   expect(response?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
   await page.getByRole("link", { name: "Back to the dashboard" }).click();
-  await expect(page.getByRole("heading", { name: "Repositories" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Repositories", exact: true })).toBeVisible();
   expect(consoleProblems).toEqual([]);
 });
 
@@ -39,7 +39,7 @@ test("the WASM bundle is embedded, compressed and cached as immutable", async ({
   await expect(page.locator("[data-hydrated]")).toHaveAttribute("data-hydrated", "true");
   expect(wasmUrls.length).toBeGreaterThan(0);
   const wasm = new URL(wasmUrls[0]).pathname;
-  expect(wasm).toMatch(/^\/assets\/[0-9a-f]{16}\/pkg\/reposync\.wasm$/);
+  expect(wasm).toMatch(/^\/pkg\/reposync\.[A-Za-z0-9_-]+\.wasm$/);
 
   for (const encoding of ["br", "gzip"]) {
     const response = await request.get(wasm, { headers: { "accept-encoding": encoding } });
@@ -48,11 +48,16 @@ test("the WASM bundle is embedded, compressed and cached as immutable", async ({
     expect(response.headers()["cache-control"]).toContain("immutable");
     expect(response.headers()["content-type"]).toBe("application/wasm");
   }
-  const css = await request.get(wasm.replace(/reposync\.wasm$/, "reposync.css"), {
-    headers: { "accept-encoding": "br" },
-  });
+  const stylesheet = await page.locator('link[rel="stylesheet"]').getAttribute("href");
+  expect(stylesheet).toMatch(/^\/pkg\/reposync\.[A-Za-z0-9_-]+\.css$/);
+  const css = await request.get(stylesheet!, { headers: { "accept-encoding": "br" } });
   expect(css.status()).toBe(200);
   expect(css.headers()["content-type"]).toContain("text/css");
+  expect(css.headers()["content-encoding"]).toBe("br");
+
+  const favicon = await request.get("/favicon.svg");
+  expect(favicon.status()).toBe(200);
+  expect(favicon.headers()["cache-control"]).not.toContain("immutable");
 });
 
 test("healthz reports the version and a reachable database", async ({ request }) => {

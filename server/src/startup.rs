@@ -75,7 +75,7 @@ impl Application {
 
 /// The whole HTTP surface.
 fn router(state: AppState) -> Router {
-    let backend = web::backend::ServerBackend::new(state.db.clone());
+    let backend = web::backend::ServerBackend::shared(state.db.clone());
     let site_root = state.leptos.site_root.to_string();
     let router = Router::<AppState>::new().route("/healthz", get(web::health::healthz));
     web::pages::mount(router, &state, backend)
@@ -98,7 +98,6 @@ fn leptos_options(addr: SocketAddr) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name(app::PRODUCT.to_lowercase())
         .site_root(site_root)
-        .site_pkg_dir(web::assets::pkg_dir())
         .site_addr(addr)
         .reload_port(reload_port)
         .env(if cfg!(debug_assertions) {

@@ -12,7 +12,7 @@ pub struct ServerBackend {
 }
 
 impl ServerBackend {
-    pub fn new(db: Database) -> Arc<dyn Backend> {
+    pub fn shared(db: Database) -> Arc<dyn Backend> {
         Arc::new(ServerBackend { db })
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod backend;
+mod bundle_files;
 pub mod health;
 pub mod pages;
 

@@ -8,7 +8,7 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
-use super::AppState;
+use super::{assets, AppState};
 
 /// Adds the app's routes, its server functions and the 404 fallback to `router`.
 pub fn mount(
@@ -16,18 +16,16 @@ pub fn mount(
     state: &AppState,
     backend: Arc<dyn Backend>,
 ) -> Router<AppState> {
-    let context = {
-        let backend = backend.clone();
-        move || provide_context(backend.clone())
-    };
+    let context = move || provide_context(backend.clone());
     let options = state.leptos.clone();
+    let page = move || {
+        let bundle = assets::bundle(&options.site_root);
+        shell(options.clone(), bundle)
+    };
     let routes = generate_route_list(App);
-    let router = router.leptos_routes_with_context(state, routes, context.clone(), {
-        let options = options.clone();
-        move || shell(options.clone())
-    });
+    let router = router.leptos_routes_with_context(state, routes, context.clone(), page.clone());
     // Unknown paths render the app too, whose router shows the 404 page with a 404 status.
-    let not_found =
-        leptos_axum::render_app_to_stream_with_context(context, move || shell(options.clone()));
-    router.fallback(not_found)
+    router.fallback(leptos_axum::render_app_to_stream_with_context(
+        context, page,
+    ))
 }

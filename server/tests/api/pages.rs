@@ -24,7 +24,10 @@ async fn dashboard_is_server_rendered_with_the_server_status() {
     );
     assert!(html.contains(&expected), "{html}");
     // The page loads its client code.
-    assert!(html.contains("reposync.js"));
+    assert!(
+        html.contains(r#"<link rel="modulepreload" href="/pkg/reposync"#),
+        "{html}"
+    );
 }
 
 #[tokio::test]
