@@ -3,7 +3,10 @@
 
 pub mod cli;
 pub mod config;
+pub mod forge;
+pub mod sim;
 pub mod startup;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
 pub mod web;

@@ -5,7 +5,27 @@
 //! because their dialects differ. Connection errors are turned into [`StoreError`]s that name
 //! the database without ever printing its password.
 
+/// Runs `$body` with `$pool` bound to the concrete pool of whichever engine is configured.
+///
+/// The body is written once and compiled twice, once per engine, so every query text must be
+/// valid on both SQLite and PostgreSQL; `sqlx::QueryBuilder` takes care of placeholders.
+macro_rules! with_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::store::Database::Sqlite($pool) => $body,
+            $crate::store::Database::Postgres($pool) => $body,
+        }
+    };
+}
+
+pub mod apply;
+pub mod leases;
+pub mod pages;
+pub mod repos;
+pub mod runs;
+pub mod secrets;
 mod url;
+pub mod users;
 
 use std::time::Duration;
 
@@ -119,10 +139,7 @@ impl Database {
     /// Whether the database answers a trivial query within [`PING_TIMEOUT`].
     pub async fn is_reachable(&self) -> bool {
         let ping = async {
-            match self {
-                Database::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
-                Database::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
-            }
+            with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))
         };
         matches!(tokio::time::timeout(PING_TIMEOUT, ping).await, Ok(Ok(())))
     }
@@ -130,18 +147,25 @@ impl Database {
     /// How many migrations the database has applied successfully.
     pub async fn migrations_applied(&self) -> Result<u32, StoreError> {
         const QUERY: &str = "SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE";
-        let count: i64 = match self {
-            Database::Sqlite(pool) => sqlx::query_scalar(QUERY).fetch_one(pool).await?,
-            Database::Postgres(pool) => sqlx::query_scalar(QUERY).fetch_one(pool).await?,
-        };
+        let count: i64 = with_pool!(self, pool => sqlx::query_scalar(QUERY).fetch_one(pool).await?);
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
     /// Closes every connection; later queries fail (used at shutdown, and by tests).
     pub async fn close(&self) {
-        match self {
-            Database::Sqlite(pool) => pool.close().await,
-            Database::Postgres(pool) => pool.close().await,
-        }
+        with_pool!(self, pool => pool.close().await)
     }
+}
+
+/// The current time in unix seconds.
+pub fn now_s() -> i64 {
+    now_ms() / 1000
+}
+
+/// The current time in unix milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }

@@ -3,6 +3,8 @@
 
 mod cli;
 mod database;
+mod forge_github;
 mod health;
 mod helpers;
 mod pages;
+mod sync_engine;

@@ -1,0 +1,288 @@
+//! The HTTP behaviour every forge client shares: per-request timeouts, bounded retries with
+//! backoff for 5xx and transport errors, rate-limit handling, and status codes mapped to
+//! [`ForgeError`]s.
+//!
+//! Rate limits: a 429, or a 403 with `x-ratelimit-remaining: 0`, or either with `Retry-After`,
+//! means "wait until the reset". If the reset is within [`Policy::max_rate_wait`] the request
+//! waits and tries again; otherwise it fails with [`ForgeError::RateLimited`], so the caller can
+//! tell the user when to come back instead of hammering the forge.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::{header::HeaderMap, StatusCode};
+
+use super::ForgeError;
+
+/// How patient a client is.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    /// How long one request may take.
+    pub timeout: Duration,
+    /// How many times a failed request is retried (5xx, transport errors).
+    pub retries: u32,
+    /// The first retry's delay; it doubles each time.
+    pub backoff: Duration,
+    /// The longest wait for a rate-limit reset before giving up with `RateLimited`.
+    pub max_rate_wait: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            timeout: Duration::from_secs(30),
+            retries: 3,
+            backoff: Duration::from_millis(250),
+            max_rate_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A successful (2xx or 304) answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: bytes::Bytes,
+    /// How many HTTP requests it took, retries included.
+    pub attempts: u32,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A reqwest client with the shared policy.
+#[derive(Clone, Debug)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    policy: Policy,
+}
+
+impl HttpClient {
+    pub fn new(policy: Policy) -> Self {
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("reposync/", env!("CARGO_PKG_VERSION")))
+            .timeout(policy.timeout)
+            .connect_timeout(policy.timeout.min(Duration::from_secs(10)))
+            .build()
+            .expect("a client with rustls and default settings builds");
+        HttpClient { client, policy }
+    }
+
+    /// GETs `url` with `headers`, retrying and waiting as the policy allows.
+    pub async fn get(&self, url: &str, headers: HeaderMap) -> Result<Reply, ForgeError> {
+        let mut attempts = 0;
+        let mut delay = self.policy.backoff;
+        let mut waited_for_rate_limit = false;
+        loop {
+            attempts += 1;
+            let outcome = self.client.get(url).headers(headers.clone()).send().await;
+            let response = match outcome {
+                Ok(response) => response,
+                Err(error) if attempts <= self.policy.retries => {
+                    tracing::debug!(%error, attempts, "forge request failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                    continue;
+                }
+                Err(error) => return Err(ForgeError::Transport(describe(&error))),
+            };
+            let status = response.status();
+            let headers = response.headers().clone();
+            if let Some(until) = rate_limited_until(status, &headers) {
+                // Resets are whole seconds and clocks drift: a second of margin avoids waking early.
+                let wait = until.duration_since(SystemTime::now()).unwrap_or_default()
+                    + Duration::from_secs(1);
+                if !waited_for_rate_limit && wait <= self.policy.max_rate_wait {
+                    tracing::info!(
+                        wait_ms = wait.as_millis() as u64,
+                        "forge rate limit reached; waiting for the reset"
+                    );
+                    waited_for_rate_limit = true;
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                return Err(ForgeError::RateLimited { until });
+            }
+            if status.is_server_error() && attempts <= self.policy.retries {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                continue;
+            }
+            let body = match response.bytes().await {
+                Ok(body) => body,
+                Err(error) if attempts <= self.policy.retries => {
+                    tracing::debug!(%error, attempts, "reading a forge response failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                    continue;
+                }
+                Err(error) => return Err(ForgeError::Transport(describe(&error))),
+            };
+            return match status {
+                s if s.is_success() || s == StatusCode::NOT_MODIFIED => Ok(Reply {
+                    status,
+                    headers,
+                    body,
+                    attempts,
+                }),
+                StatusCode::UNAUTHORIZED => Err(ForgeError::Unauthorized),
+                StatusCode::FORBIDDEN => Err(ForgeError::Forbidden(message_of(&body))),
+                StatusCode::NOT_FOUND => Err(ForgeError::NotFound(path_of(url))),
+                s => Err(ForgeError::Server {
+                    status: s.as_u16(),
+                    message: message_of(&body),
+                }),
+            };
+        }
+    }
+}
+
+/// When a rate-limited response says the limit resets; `None` if it is not rate limited.
+pub fn rate_limited_until(status: StatusCode, headers: &HeaderMap) -> Option<SystemTime> {
+    let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+    let retry_after = headers.get("retry-after").map(|v| {
+        // Seconds, or an HTTP date we do not parse: then a minute, the forges' advice.
+        v.to_str()
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .unwrap_or(60)
+    });
+    let exhausted =
+        number("x-ratelimit-remaining").or_else(|| number("ratelimit-remaining")) == Some(0);
+    let limited = status == StatusCode::TOO_MANY_REQUESTS
+        || (status == StatusCode::FORBIDDEN && (exhausted || retry_after.is_some()));
+    if !limited {
+        return None;
+    }
+    let now = SystemTime::now();
+    if let Some(seconds) = retry_after {
+        return Some(now + Duration::from_secs(seconds));
+    }
+    match number("x-ratelimit-reset").or_else(|| number("ratelimit-reset")) {
+        Some(epoch) => {
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(epoch)).map(|t| t.max(now))
+        }
+        None => Some(now + Duration::from_secs(60)),
+    }
+}
+
+/// A forge's error body, shortened: `{"message": …}` where there is one.
+fn message_of(body: &[u8]) -> String {
+    let text = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+    let text = text.trim();
+    match text.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// The path of a URL, without its query (which may carry a token).
+fn path_of(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.path().to_string())
+        .unwrap_or_default()
+}
+
+/// A transport error without the URL (which may carry a token).
+fn describe(error: &reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "connection failed"
+    } else if error.is_body() || error.is_decode() {
+        "the response body broke off"
+    } else {
+        "request failed"
+    };
+    let url = error
+        .url()
+        .map(|u| format!(" ({}{})", u.host_str().unwrap_or(""), u.path()))
+        .unwrap_or_default();
+    format!("{kind}{url}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn exhausted_github_limit_waits_for_the_reset() {
+        let reset = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 120;
+        let until = rate_limited_until(
+            StatusCode::FORBIDDEN,
+            &headers(&[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", &reset.to_string()),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            until
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+            reset
+        );
+    }
+
+    #[test]
+    fn a_plain_403_is_not_a_rate_limit() {
+        assert!(rate_limited_until(
+            StatusCode::FORBIDDEN,
+            &headers(&[("x-ratelimit-remaining", "12")])
+        )
+        .is_none());
+        assert!(
+            rate_limited_until(StatusCode::OK, &headers(&[("x-ratelimit-remaining", "0")]))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn retry_after_wins_and_429_alone_means_a_minute() {
+        let until = rate_limited_until(
+            StatusCode::TOO_MANY_REQUESTS,
+            &headers(&[("retry-after", "5")]),
+        )
+        .unwrap();
+        let wait = until.duration_since(SystemTime::now()).unwrap();
+        assert!(wait <= Duration::from_secs(5) && wait > Duration::from_secs(3));
+        let until = rate_limited_until(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new()).unwrap();
+        assert!(until.duration_since(SystemTime::now()).unwrap() > Duration::from_secs(50));
+    }
+
+    #[test]
+    fn error_messages_are_short_and_never_carry_queries() {
+        assert_eq!(
+            message_of(br#"{"message":"Bad credentials"}"#),
+            "Bad credentials"
+        );
+        assert!(message_of(&[b'x'; 1000]).chars().count() <= 201);
+        assert_eq!(
+            path_of("https://h.test/user/repos?access_token=secret"),
+            "/user/repos"
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! The forge boundary: what the sync engine asks of a forge, in the engine's own types.
+//!
+//! Each forge's client turns its API's repositories, permissions, pages and errors into
+//! [`ForgeRepo`]s and [`ForgeError`]s. The engine never sees a forge's JSON, and a client never
+//! touches the database: the page cache it uses for conditional requests is a trait the store
+//! implements.
+
+pub mod github;
+pub mod http;
+pub mod link;
+
+use std::{fmt, time::SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+/// A repository as the forge lists it for one user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForgeRepo {
+    /// The forge's stable id: survives renames and transfers.
+    pub uid: String,
+    pub namespace: String,
+    pub name: String,
+    pub full_name: String,
+    pub visibility: Visibility,
+    pub default_branch: String,
+    pub clone_url: String,
+    pub ssh_url: String,
+    pub link: String,
+    pub archived: bool,
+    /// This user's rights on it.
+    pub perm: Perm,
+}
+
+/// Who can see a repository.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    Private,
+    Internal,
+    Public,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Private => "private",
+            Visibility::Internal => "internal",
+            Visibility::Public => "public",
+        }
+    }
+
+    /// Parses the stored form; unknown values are treated as private, the safe reading.
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "public" => Visibility::Public,
+            "internal" => Visibility::Internal,
+            _ => Visibility::Private,
+        }
+    }
+}
+
+/// A user's rights on a repository, as a CI needs them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Perm {
+    pub pull: bool,
+    pub push: bool,
+    pub admin: bool,
+}
+
+/// The forge's account behind a token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForgeUser {
+    pub uid: String,
+    pub login: String,
+    pub email: String,
+    pub avatar: String,
+}
+
+/// A complete listing and what it cost.
+#[derive(Clone, Debug, Default)]
+pub struct Listing {
+    pub repos: Vec<ForgeRepo>,
+    pub stats: ListingStats,
+}
+
+/// What one listing cost: pages and calls, and how many calls a 304 answered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListingStats {
+    pub pages: u32,
+    pub calls: u32,
+    pub not_modified: u32,
+}
+
+/// Why a forge call failed. The engine relies on these kinds: only a complete listing is ever
+/// applied, and [`ForgeError::Unauthorized`] means "log in again", never "no repositories".
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ForgeError {
+    #[error("the forge refused the token (401): the login must be renewed")]
+    Unauthorized,
+    #[error("the forge refused access (403): {0}")]
+    Forbidden(String),
+    #[error("the forge has no such resource (404): {0}")]
+    NotFound(String),
+    #[error("the forge is rate limiting until {}", fmt_time(*until))]
+    RateLimited { until: SystemTime },
+    #[error("cannot reach the forge: {0}")]
+    Transport(String),
+    #[error("the forge failed ({status}): {message}")]
+    Server { status: u16, message: String },
+    #[error("the forge sent a malformed response: {0}")]
+    Malformed(String),
+    #[error("the forge's paging did not advance ({0}); stopped instead of looping")]
+    PagingLoop(String),
+}
+
+fn fmt_time(time: SystemTime) -> String {
+    let secs = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("unix time {secs}")
+}
+
+/// A stored page for conditional requests: the forge's ETag and the page it answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CachedPage {
+    pub etag: String,
+    /// The page count the first page announced (`rel="last"`), if any.
+    pub last_page: Option<u32>,
+    /// Whether the page linked to a next one.
+    pub has_next: bool,
+    pub repos: Vec<ForgeRepo>,
+}
+
+/// Where a client keeps pages between listings (the store implements it per user).
+#[async_trait::async_trait]
+pub trait PageCache: Send + Sync {
+    async fn get(&self, url: &str) -> Option<CachedPage>;
+    async fn put(&self, url: &str, page: CachedPage);
+}
+
+/// A cache that remembers nothing: every request is unconditional.
+pub struct NoCache;
+
+#[async_trait::async_trait]
+impl PageCache for NoCache {
+    async fn get(&self, _url: &str) -> Option<CachedPage> {
+        None
+    }
+    async fn put(&self, _url: &str, _page: CachedPage) {}
+}
+
+/// A forge, as the engine uses it.
+#[async_trait::async_trait]
+pub trait Forge: Send + Sync {
+    /// The forge's name for messages ("GitHub").
+    fn name(&self) -> &'static str;
+    /// The account behind `token`.
+    async fn whoami(&self, token: &str) -> Result<ForgeUser, ForgeError>;
+    /// Every repository `token`'s user can reach, with permissions; complete or an error.
+    async fn list_repos(&self, token: &str, cache: &dyn PageCache) -> Result<Listing, ForgeError>;
+}
+
+impl fmt::Debug for dyn Forge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Forge({})", self.name())
+    }
+}

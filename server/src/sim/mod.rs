@@ -1,0 +1,325 @@
+//! The forge simulator: a real HTTP server that holds users, repositories, permissions and tokens
+//! in memory and speaks a forge's API with its real paging, permissions, rate limits and ETags.
+//!
+//! It is part of the product (demo mode, `reposync forge-sim`) and what the tests run every
+//! client and the sync engine against. [`World`] is the forge-neutral state; each forge's module
+//! renders it in that forge's formats. Faults are injected through [`Faults`]; every request is
+//! counted in [`Counters`], so tests can prove what a listing cost.
+
+pub mod github;
+
+use std::{
+    collections::BTreeMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex, MutexGuard},
+    time::{Duration, SystemTime},
+};
+
+use axum::Router;
+use tokio::{net::TcpListener, sync::oneshot};
+
+/// A user's role on a repository, GitHub's scale (other forges map onto it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Read,
+    Triage,
+    Write,
+    Maintain,
+    Admin,
+}
+
+/// A forge account.
+#[derive(Clone, Debug)]
+pub struct SimUser {
+    pub id: u64,
+    pub login: String,
+    pub email: String,
+    pub tokens: Vec<String>,
+}
+
+/// A repository and who may reach it.
+#[derive(Clone, Debug)]
+pub struct SimRepo {
+    pub id: u64,
+    pub owner: String,
+    pub name: String,
+    pub private: bool,
+    pub archived: bool,
+    pub default_branch: String,
+    /// Every user with access, and their role. Owners are listed here too (as admin).
+    pub access: BTreeMap<String, Role>,
+}
+
+impl SimRepo {
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+}
+
+/// The simulated forge's state.
+#[derive(Debug, Default)]
+pub struct World {
+    pub users: Vec<SimUser>,
+    pub repos: BTreeMap<u64, SimRepo>,
+    next_id: u64,
+}
+
+impl World {
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Adds a user with one token and returns the token.
+    pub fn add_user(&mut self, login: &str) -> String {
+        let id = self.next_id();
+        let token = format!("sim-{login}-{id}");
+        self.users.push(SimUser {
+            id,
+            login: login.into(),
+            email: format!("{login}@example.test"),
+            tokens: vec![token.clone()],
+        });
+        token
+    }
+
+    /// Creates a repository under `owner` with `access`, and returns its id.
+    pub fn add_repo(
+        &mut self,
+        owner: &str,
+        name: &str,
+        private: bool,
+        access: &[(&str, Role)],
+    ) -> u64 {
+        let id = self.next_id() + 1_000_000;
+        let repo = SimRepo {
+            id,
+            owner: owner.into(),
+            name: name.into(),
+            private,
+            archived: false,
+            default_branch: "main".into(),
+            access: access
+                .iter()
+                .map(|(login, role)| (login.to_string(), *role))
+                .collect(),
+        };
+        self.repos.insert(id, repo);
+        id
+    }
+
+    /// Seeds `count` repositories across `orgs` organisations, all reachable by `login` with
+    /// roles cycling through read, write and admin.
+    pub fn seed(&mut self, login: &str, orgs: usize, count: usize) {
+        let roles = [Role::Read, Role::Write, Role::Admin];
+        for i in 0..count {
+            let org = format!("org{:02}", i % orgs.max(1));
+            self.add_repo(
+                &org,
+                &format!("repo-{i:05}"),
+                i % 2 == 0,
+                &[(login, roles[i % 3])],
+            );
+        }
+    }
+
+    pub fn repo_mut(&mut self, id: u64) -> &mut SimRepo {
+        self.repos
+            .get_mut(&id)
+            .expect("a repository the test created")
+    }
+
+    /// The user a token belongs to.
+    pub fn user_by_token(&self, token: &str) -> Option<&SimUser> {
+        self.users
+            .iter()
+            .find(|u| u.tokens.iter().any(|t| t == token))
+    }
+
+    /// Revokes every token of `login`.
+    pub fn revoke_tokens(&mut self, login: &str) {
+        for user in self.users.iter_mut().filter(|u| u.login == login) {
+            user.tokens.clear();
+        }
+    }
+
+    /// The repositories `login` can reach, sorted by full name (GitHub's default order).
+    pub fn visible_to(&self, login: &str) -> Vec<(&SimRepo, Role)> {
+        let mut repos: Vec<_> = self
+            .repos
+            .values()
+            .filter_map(|r| r.access.get(login).map(|role| (r, *role)))
+            .collect();
+        repos.sort_by_key(|(r, _)| r.full_name().to_lowercase());
+        repos
+    }
+}
+
+/// Faults to inject, read on every request.
+#[derive(Clone, Debug, Default)]
+pub struct Faults {
+    /// Added to every request.
+    pub latency: Duration,
+    /// This listing page answers 500.
+    pub fail_page: Option<u32>,
+    /// The next N requests answer 500.
+    pub fail_next: u32,
+    /// Listings answer an empty list.
+    pub empty_listing: bool,
+    /// This listing page never answers.
+    pub hang_page: Option<u32>,
+    /// This listing page answers malformed JSON.
+    pub malformed_page: Option<u32>,
+    /// Every listing page links to a next one, even past the end (a paging bug).
+    pub endless_next: bool,
+    /// Requests a token may make per window; `None` means unlimited.
+    pub rate_limit: Option<u32>,
+    /// When an exhausted limit resets, from the moment it ran out.
+    pub rate_reset_after: Duration,
+}
+
+/// What the simulator has been asked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Every API request, including 304s and refusals.
+    pub requests: u32,
+    /// Listing-page requests.
+    pub list_pages: u32,
+    /// Requests answered 304.
+    pub not_modified: u32,
+}
+
+/// Rate-limit accounting for one token.
+#[derive(Clone, Debug)]
+struct Budget {
+    used: u32,
+    resets_at: SystemTime,
+}
+
+/// Shared state behind the HTTP handlers.
+#[derive(Clone, Default)]
+pub struct SimState {
+    world: Arc<Mutex<World>>,
+    faults: Arc<Mutex<Faults>>,
+    counters: Arc<Mutex<Counters>>,
+    budgets: Arc<Mutex<BTreeMap<String, Budget>>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panicking test thread must not wedge the simulator for the others.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl SimState {
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        lock(&self.world)
+    }
+
+    pub fn faults(&self) -> MutexGuard<'_, Faults> {
+        lock(&self.faults)
+    }
+
+    pub fn counters(&self) -> Counters {
+        lock(&self.counters).clone()
+    }
+
+    pub fn reset_counters(&self) {
+        *lock(&self.counters) = Counters::default();
+    }
+
+    fn count(&self, f: impl FnOnce(&mut Counters)) {
+        f(&mut lock(&self.counters))
+    }
+
+    /// Charges one request to `token` (none when `charge` is false): `(limit, remaining, reset)`,
+    /// or `Err(reset)` when its budget is exhausted.
+    fn charge(&self, token: &str, charge: bool) -> Result<(u32, u32, SystemTime), SystemTime> {
+        let faults = self.faults().clone();
+        let Some(limit) = faults.rate_limit else {
+            return Ok((5000, 5000, SystemTime::now() + Duration::from_secs(3600)));
+        };
+        let mut budgets = lock(&self.budgets);
+        let now = SystemTime::now();
+        let budget = budgets.entry(token.to_string()).or_insert_with(|| Budget {
+            used: 0,
+            resets_at: now + faults.rate_reset_after,
+        });
+        if budget.resets_at <= now {
+            *budget = Budget {
+                used: 0,
+                resets_at: now + faults.rate_reset_after,
+            };
+        }
+        if !charge {
+            return Ok((limit, limit.saturating_sub(budget.used), budget.resets_at));
+        }
+        if budget.used >= limit {
+            return Err(budget.resets_at);
+        }
+        budget.used += 1;
+        Ok((limit, limit - budget.used, budget.resets_at))
+    }
+}
+
+/// A running simulator.
+pub struct Simulator {
+    pub state: SimState,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Simulator {
+    /// Starts a simulator on a free loopback port.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::start_on("127.0.0.1:0".parse().expect("a literal address")).await
+    }
+
+    pub async fn start_on(addr: SocketAddr) -> std::io::Result<Self> {
+        let state = SimState::default();
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let router = Router::new()
+            .merge(github::routes())
+            .with_state(state.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(Simulator {
+            state,
+            addr,
+            stop: Some(stop),
+        })
+    }
+
+    /// The simulator's base URL (`http://127.0.0.1:PORT`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.state.world()
+    }
+
+    pub fn faults(&self) -> MutexGuard<'_, Faults> {
+        self.state.faults()
+    }
+
+    pub fn counters(&self) -> Counters {
+        self.state.counters()
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

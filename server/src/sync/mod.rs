@@ -1,0 +1,502 @@
+//! The sync engine: the one place that brings a user's stored repositories and permissions in
+//! line with their forge. The dashboard, the REST API, webhooks, the scheduler and the CLI all
+//! call [`Engine::sync`]; none of them holds sync logic.
+//!
+//! One sync: claim the user (in this process, then across processes with a database lease) →
+//! list everything from the forge (complete, or an error) → plan against the store → write in
+//! one transaction, with the run record. A second request for the same user while a sync runs
+//! joins it and gets its result. A failed sync changes nothing but its run record: the last
+//! success time stays, and a refused token marks the user as needing to log in again.
+//! Nothing here knows about Leptos or HTTP handlers.
+
+pub mod cache;
+pub mod filter;
+pub mod plan;
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use serde::Serialize;
+use tokio::sync::{broadcast, watch};
+
+use crate::{
+    forge::{Forge, ForgeError, ForgeRepo},
+    store::{runs::RunFinish, secrets::Secrets, Database, StoreError},
+};
+use filter::RepoFilter;
+
+/// What started a sync.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// The dashboard's Synchronize button.
+    Manual,
+    /// `GET/POST /api/user/repos?flush=true`.
+    ApiFlush,
+    /// `POST /api/user/repos?async=true`.
+    ApiAsync,
+    /// A list older than the stale threshold was asked for.
+    Lazy,
+    /// A forge webhook.
+    Webhook,
+    /// The scheduled refresh.
+    Scheduled,
+    /// `reposync sync`.
+    Cli,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Manual => "manual",
+            Trigger::ApiFlush => "api_flush",
+            Trigger::ApiAsync => "api_async",
+            Trigger::Lazy => "lazy",
+            Trigger::Webhook => "webhook",
+            Trigger::Scheduled => "scheduled",
+            Trigger::Cli => "cli",
+        }
+    }
+}
+
+/// How a successful sync ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    /// The forge listed nothing for a user who had repositories; nothing was revoked.
+    EmptyIgnored,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::EmptyIgnored => "empty_ignored",
+        }
+    }
+}
+
+/// What a successful sync did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    pub run_id: i64,
+    pub outcome: Outcome,
+    pub listed: i64,
+    pub added: i64,
+    pub updated: i64,
+    pub renamed: i64,
+    pub revoked: i64,
+    pub pages: i64,
+    pub calls: i64,
+    pub not_modified: i64,
+}
+
+/// Why a sync failed. Cloneable: every request that joined the sync gets it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SyncError {
+    #[error("there is no such user")]
+    UnknownUser,
+    #[error("{0} has no forge login; they must sign in")]
+    NoToken(String),
+    #[error(transparent)]
+    Forge(#[from] ForgeError),
+    #[error("the database failed: {0}")]
+    Store(String),
+    #[error("the sync on another server failed: {0}")]
+    Elsewhere(String),
+}
+
+impl From<StoreError> for SyncError {
+    fn from(error: StoreError) -> Self {
+        let mut message = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(inner) = source {
+            message.push_str(": ");
+            message.push_str(&inner.to_string());
+            source = inner.source();
+        }
+        SyncError::Store(message)
+    }
+}
+
+/// The result every joined request receives.
+pub type SyncResult = Result<SyncReport, SyncError>;
+
+/// What open dashboards hear about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SyncEvent {
+    Started { user_id: i64, trigger: Trigger },
+    Finished { user_id: i64, report: SyncReport },
+    Failed { user_id: i64, error: String },
+}
+
+/// Engine settings.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// A list older than this is synced when asked for (Drone: 72 hours).
+    pub stale_after: Duration,
+    /// How long a claim on a user lasts without renewal; a crashed process's claim lapses then.
+    pub lease_ttl: Duration,
+    /// Which repositories to keep.
+    pub filter: Option<RepoFilter>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            stale_after: Duration::from_secs(72 * 3600),
+            lease_ttl: Duration::from_secs(60),
+            filter: None,
+        }
+    }
+}
+
+/// The sync engine.
+pub struct Engine {
+    db: Database,
+    forge: Arc<dyn Forge>,
+    secrets: Secrets,
+    settings: Settings,
+    /// This process's name in leases.
+    owner: String,
+    running: Mutex<HashMap<i64, watch::Receiver<Option<SyncResult>>>>,
+    events: broadcast::Sender<SyncEvent>,
+}
+
+impl Engine {
+    pub fn new(
+        db: Database,
+        forge: Arc<dyn Forge>,
+        secrets: Secrets,
+        settings: Settings,
+    ) -> Arc<Self> {
+        let owner = format!(
+            "{}-{}-{:x}",
+            hostname(),
+            std::process::id(),
+            crate::store::now_ms()
+        );
+        Arc::new(Engine {
+            db,
+            forge,
+            secrets,
+            settings,
+            owner,
+            running: Mutex::new(HashMap::new()),
+            events: broadcast::channel(256).0,
+        })
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Events of every sync this process runs or joins.
+    pub fn subscribe(&self) -> broadcast::Receiver<SyncEvent> {
+        self.events.subscribe()
+    }
+
+    /// Whether a sync of `user_id` is running in this process.
+    pub fn is_syncing(&self, user_id: i64) -> bool {
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(&user_id)
+    }
+
+    /// Whether `user_synced` (a unix time) is older than the stale threshold.
+    pub fn is_stale(&self, user_synced: i64) -> bool {
+        let age = crate::store::now_s().saturating_sub(user_synced);
+        age < 0 || age as u64 >= self.settings.stale_after.as_secs()
+    }
+
+    /// Syncs `user_id`, or joins the sync already running for them, and returns its result.
+    ///
+    /// The work runs in its own task, so a caller that goes away (a closed browser tab) does not
+    /// cancel a sync that others are waiting for.
+    pub async fn sync(self: &Arc<Self>, user_id: i64, trigger: Trigger) -> SyncResult {
+        let mut receiver = {
+            let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+            match running.get(&user_id) {
+                Some(receiver) => receiver.clone(),
+                None => {
+                    let (sender, receiver) = watch::channel(None);
+                    running.insert(user_id, receiver.clone());
+                    let engine = Arc::clone(self);
+                    tokio::spawn(async move {
+                        let result = engine.claim_and_sync(user_id, trigger).await;
+                        engine
+                            .running
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .remove(&user_id);
+                        let _ = sender.send(Some(result));
+                    });
+                    receiver
+                }
+            }
+        };
+        loop {
+            if let Some(result) = receiver.borrow_and_update().clone() {
+                return result;
+            }
+            if receiver.changed().await.is_err() {
+                return Err(SyncError::Store(
+                    "the sync task stopped unexpectedly".into(),
+                ));
+            }
+        }
+    }
+
+    /// Claims the user across processes, then syncs; or, while another process syncs them,
+    /// waits for that sync and returns its result.
+    async fn claim_and_sync(self: &Arc<Self>, user_id: i64, trigger: Trigger) -> SyncResult {
+        let ttl = self.settings.lease_ttl.as_millis() as i64;
+        let asked_at = crate::store::now_ms();
+        let deadline = Instant::now() + self.settings.lease_ttl * 2 + Duration::from_secs(5);
+        while !self.db.try_acquire_lease(user_id, &self.owner, ttl).await? {
+            if let Some(result) = self
+                .wait_for_other_process(user_id, asked_at, deadline)
+                .await?
+            {
+                return result;
+            }
+        }
+        // Holding the lease, any run still marked running belongs to a process that died.
+        self.db.abandon_runs(user_id).await?;
+        let renewal = {
+            let engine = Arc::clone(self);
+            tokio::spawn(async move {
+                let period = engine.settings.lease_ttl / 3;
+                loop {
+                    tokio::time::sleep(period).await;
+                    if !matches!(
+                        engine.db.renew_lease(user_id, &engine.owner, ttl).await,
+                        Ok(true)
+                    ) {
+                        tracing::warn!(user_id, "lost the sync lease while syncing");
+                    }
+                }
+            })
+        };
+        let _ = self.events.send(SyncEvent::Started { user_id, trigger });
+        let result = self.run(user_id, trigger).await;
+        renewal.abort();
+        if let Err(error) = self.db.release_lease(user_id, &self.owner).await {
+            tracing::warn!(%error, user_id, "could not release the sync lease; it will expire");
+        }
+        let event = match &result {
+            Ok(report) => SyncEvent::Finished {
+                user_id,
+                report: report.clone(),
+            },
+            Err(error) => SyncEvent::Failed {
+                user_id,
+                error: error.to_string(),
+            },
+        };
+        let _ = self.events.send(event);
+        result
+    }
+
+    /// Waits until the other process lets the lease go, then returns its run's result if that
+    /// run finished after we asked; `None` means "try to claim the user again".
+    async fn wait_for_other_process(
+        &self,
+        user_id: i64,
+        asked_at: i64,
+        deadline: Instant,
+    ) -> Result<Option<SyncResult>, SyncError> {
+        while self.db.lease_held(user_id).await? {
+            if Instant::now() > deadline {
+                return Err(SyncError::Elsewhere(
+                    "another server holds this user's sync and does not finish".into(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let Some(run) = self.db.runs_for_user(user_id, 1).await?.into_iter().next() else {
+            return Ok(None);
+        };
+        if run.run_finished_ms < asked_at {
+            return Ok(None);
+        }
+        let outcome = match run.run_outcome.as_str() {
+            "success" => Outcome::Success,
+            "empty_ignored" => Outcome::EmptyIgnored,
+            _ => return Ok(Some(Err(SyncError::Elsewhere(run.run_error)))),
+        };
+        Ok(Some(Ok(SyncReport {
+            run_id: run.run_id,
+            outcome,
+            listed: run.run_listed,
+            added: run.run_added,
+            updated: run.run_updated,
+            renamed: run.run_renamed,
+            revoked: run.run_revoked,
+            pages: run.run_pages,
+            calls: run.run_calls,
+            not_modified: run.run_not_modified,
+        })))
+    }
+
+    /// The sync itself, with the lease held.
+    async fn run(&self, user_id: i64, trigger: Trigger) -> SyncResult {
+        let started = Instant::now();
+        let user = self
+            .db
+            .user_by_id(user_id)
+            .await?
+            .ok_or(SyncError::UnknownUser)?;
+        let sealed = user
+            .user_token
+            .as_deref()
+            .ok_or_else(|| SyncError::NoToken(user.user_login.clone()))?;
+        let token = self
+            .secrets
+            .open(sealed)
+            .map_err(|_| SyncError::NoToken(user.user_login.clone()))?;
+        let run_id = self.db.start_run(user_id, trigger.as_str()).await?;
+
+        let cache = cache::UserPages {
+            db: self.db.clone(),
+            user_id,
+        };
+        let listing = match self.forge.list_repos(&token, &cache).await {
+            Ok(listing) => listing,
+            Err(error) => {
+                if error == ForgeError::Unauthorized {
+                    self.db.mark_user_reauth(user_id).await?;
+                }
+                let finish = RunFinish {
+                    outcome: "failed".into(),
+                    error: error.to_string(),
+                    ..RunFinish::default()
+                };
+                self.db.finish_run(run_id, &finish).await?;
+                tracing::info!(user = %user.user_login, %error, "sync failed");
+                return Err(error.into());
+            }
+        };
+        let repos: Vec<ForgeRepo> = match &self.settings.filter {
+            Some(filter) => listing
+                .repos
+                .into_iter()
+                .filter(|r| filter.keeps(r))
+                .collect(),
+            None => listing.repos,
+        };
+
+        let current = self.db.user_repos(user_id).await?;
+        let uids: Vec<&str> = repos.iter().map(|r| r.uid.as_str()).collect();
+        let by_uid: HashMap<String, _> = self
+            .db
+            .repos_by_uids(&uids)
+            .await?
+            .into_iter()
+            .map(|r| (r.repo_uid.clone(), r))
+            .collect();
+        let wanted_names: Vec<&str> = repos
+            .iter()
+            .filter(|r| {
+                by_uid
+                    .get(&r.uid)
+                    .is_none_or(|row| row.repo_full_name != r.full_name)
+            })
+            .map(|r| r.full_name.as_str())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let by_name: HashMap<String, _> = self
+            .db
+            .repos_by_full_names(&wanted_names)
+            .await?
+            .into_iter()
+            .map(|r| (r.repo_full_name.clone(), r))
+            .collect();
+
+        let stored = plan::Stored {
+            current: &current,
+            by_uid: &by_uid,
+            by_name: &by_name,
+        };
+        let mut plan = plan::plan(user_id, &repos, &stored);
+        let outcome = if plan.empty_ignored {
+            Outcome::EmptyIgnored
+        } else {
+            Outcome::Success
+        };
+        if plan.empty_ignored {
+            tracing::warn!(
+                user = %user.user_login,
+                kept = current.len(),
+                "the forge listed no repositories for a user who had some; revoking nothing"
+            );
+        }
+        let counts = plan.counts;
+        let stats = listing.stats;
+        plan.changes.run_id = run_id;
+        plan.changes.mark_synced = true;
+        plan.changes.finish = RunFinish {
+            outcome: outcome.as_str().into(),
+            error: if plan.empty_ignored {
+                format!(
+                    "{} listed no repositories; kept the {} known",
+                    self.forge.name(),
+                    current.len()
+                )
+            } else {
+                String::new()
+            },
+            pages: stats.pages.into(),
+            calls: stats.calls.into(),
+            not_modified: stats.not_modified.into(),
+            listed: counts.listed,
+            added: counts.added,
+            updated: counts.updated,
+            renamed: counts.renamed,
+            revoked: counts.revoked,
+        };
+        self.db.apply(&plan.changes).await?;
+        tracing::info!(
+            user = %user.user_login,
+            trigger = trigger.as_str(),
+            listed = counts.listed,
+            added = counts.added,
+            updated = counts.updated,
+            renamed = counts.renamed,
+            revoked = counts.revoked,
+            pages = stats.pages,
+            not_modified = stats.not_modified,
+            ms = started.elapsed().as_millis() as u64,
+            "sync finished"
+        );
+        Ok(SyncReport {
+            run_id,
+            outcome,
+            listed: counts.listed,
+            added: counts.added,
+            updated: counts.updated,
+            renamed: counts.renamed,
+            revoked: counts.revoked,
+            pages: stats.pages.into(),
+            calls: stats.calls.into(),
+            not_modified: stats.not_modified.into(),
+        })
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "host".into())
+}

@@ -1,0 +1,295 @@
+//! The GitHub client against the simulator: paging, permissions, ETags, rate limits, errors.
+
+use std::time::Duration;
+
+use server::{
+    forge::{
+        github::GitHub,
+        http::{HttpClient, Policy},
+        CachedPage, Forge, ForgeError, NoCache, PageCache, Perm,
+    },
+    sim::{Role, Simulator},
+};
+use tokio::sync::Mutex;
+
+fn quick_policy() -> Policy {
+    Policy {
+        timeout: Duration::from_secs(2),
+        retries: 2,
+        backoff: Duration::from_millis(10),
+        max_rate_wait: Duration::from_secs(4),
+    }
+}
+
+fn client(sim: &Simulator) -> GitHub {
+    GitHub::new(&sim.url(), HttpClient::new(quick_policy()), 4)
+}
+
+/// An in-memory page cache for client tests.
+#[derive(Default)]
+struct MemoryCache(Mutex<std::collections::HashMap<String, CachedPage>>);
+
+#[async_trait::async_trait]
+impl PageCache for MemoryCache {
+    async fn get(&self, url: &str) -> Option<CachedPage> {
+        self.0.lock().await.get(url).cloned()
+    }
+    async fn put(&self, url: &str, page: CachedPage) {
+        self.0.lock().await.insert(url.to_string(), page);
+    }
+}
+
+#[tokio::test]
+async fn whoami_and_a_single_page_with_exact_permissions() {
+    let sim = Simulator::start().await.unwrap();
+    let token = {
+        let mut world = sim.world();
+        let token = world.add_user("octocat");
+        world.add_repo("octocat", "hello", false, &[("octocat", Role::Admin)]);
+        world.add_repo("acme", "api", true, &[("octocat", Role::Write)]);
+        world.add_repo("acme", "docs", true, &[("octocat", Role::Triage)]);
+        world.add_repo("acme", "secret", true, &[("someone", Role::Admin)]);
+        token
+    };
+    let github = client(&sim);
+    let me = github.whoami(&token).await.unwrap();
+    assert_eq!(me.login, "octocat");
+    let listing = github.list_repos(&token, &NoCache).await.unwrap();
+    let names: Vec<_> = listing.repos.iter().map(|r| r.full_name.as_str()).collect();
+    assert_eq!(names, ["acme/api", "acme/docs", "octocat/hello"]);
+    let perm = |name: &str| {
+        listing
+            .repos
+            .iter()
+            .find(|r| r.full_name == name)
+            .unwrap()
+            .perm
+    };
+    assert_eq!(
+        perm("octocat/hello"),
+        Perm {
+            pull: true,
+            push: true,
+            admin: true
+        }
+    );
+    assert_eq!(
+        perm("acme/api"),
+        Perm {
+            pull: true,
+            push: true,
+            admin: false
+        }
+    );
+    assert_eq!(
+        perm("acme/docs"),
+        Perm {
+            pull: true,
+            push: false,
+            admin: false
+        }
+    );
+    assert_eq!(listing.stats.pages, 1);
+}
+
+#[tokio::test]
+async fn enterprise_paths_work_too() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("octocat");
+    sim.world().seed("octocat", 2, 3);
+    let github = GitHub::new(
+        &format!("{}/api/v3", sim.url()),
+        HttpClient::new(quick_policy()),
+        4,
+    );
+    assert_eq!(
+        github
+            .list_repos(&token, &NoCache)
+            .await
+            .unwrap()
+            .repos
+            .len(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn an_exact_multiple_of_the_page_size_ends_cleanly() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("octocat");
+    sim.world().seed("octocat", 3, 200);
+    let listing = client(&sim).list_repos(&token, &NoCache).await.unwrap();
+    assert_eq!(listing.repos.len(), 200);
+    assert_eq!(listing.stats.pages, 2);
+    assert_eq!(
+        sim.counters().list_pages,
+        2,
+        "no request for an empty third page"
+    );
+}
+
+#[tokio::test]
+async fn ten_thousand_repositories_are_listed_completely_and_in_order() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("octocat");
+    sim.world().seed("octocat", 40, 10_050);
+    let listing = client(&sim).list_repos(&token, &NoCache).await.unwrap();
+    assert_eq!(listing.repos.len(), 10_050);
+    assert_eq!(listing.stats.pages, 101);
+    let mut sorted: Vec<_> = listing
+        .repos
+        .iter()
+        .map(|r| r.full_name.to_lowercase())
+        .collect();
+    sorted.sort();
+    let in_order: Vec<_> = listing
+        .repos
+        .iter()
+        .map(|r| r.full_name.to_lowercase())
+        .collect();
+    assert_eq!(in_order, sorted, "pages are assembled in order");
+}
+
+#[tokio::test]
+async fn unchanged_pages_come_back_as_304s_and_cost_nothing() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("octocat");
+    sim.world().seed("octocat", 2, 250);
+    let cache = MemoryCache::default();
+    let github = client(&sim);
+    let first = github.list_repos(&token, &cache).await.unwrap();
+    assert_eq!(first.stats.not_modified, 0);
+    let second = github.list_repos(&token, &cache).await.unwrap();
+    assert_eq!(second.stats.not_modified, 3, "all three pages unchanged");
+    assert_eq!(second.repos, first.repos);
+    assert_eq!(sim.counters().not_modified, 3);
+
+    // One repository changes: only its page is fetched again.
+    let id = *sim.world().repos.keys().next().unwrap();
+    sim.world().repo_mut(id).archived = true;
+    let third = github.list_repos(&token, &cache).await.unwrap();
+    assert_eq!(third.stats.not_modified, 2);
+    assert!(third.repos.iter().any(|r| r.archived));
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_unauthorized_not_empty() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("octocat");
+    sim.world().seed("octocat", 1, 3);
+    sim.world().revoke_tokens("octocat");
+    assert_eq!(
+        client(&sim).list_repos(&token, &NoCache).await.unwrap_err(),
+        ForgeError::Unauthorized
+    );
+}
+
+#[tokio::test]
+async fn transient_server_errors_are_retried() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("octocat");
+    sim.world().seed("octocat", 1, 3);
+    sim.faults().fail_next = 2;
+    let listing = client(&sim).list_repos(&token, &NoCache).await.unwrap();
+    assert_eq!(listing.repos.len(), 3);
+    assert_eq!(listing.stats.calls, 3, "two failures and the success");
+}
+
+#[tokio::test]
+async fn a_failing_page_fails_the_whole_listing() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("octocat");
+    sim.world().seed("octocat", 1, 450);
+    sim.faults().fail_page = Some(3);
+    let error = client(&sim).list_repos(&token, &NoCache).await.unwrap_err();
+    assert!(
+        matches!(error, ForgeError::Server { status: 500, .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_typed_error() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("octocat");
+    sim.world().seed("octocat", 1, 3);
+    sim.faults().malformed_page = Some(1);
+    let error = client(&sim).list_repos(&token, &NoCache).await.unwrap_err();
+    assert!(matches!(error, ForgeError::Malformed(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_hanging_forge_times_out() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("octocat");
+    sim.world().seed("octocat", 1, 3);
+    sim.faults().hang_page = Some(1);
+    let policy = Policy {
+        timeout: Duration::from_millis(300),
+        retries: 1,
+        ..quick_policy()
+    };
+    let github = GitHub::new(&sim.url(), HttpClient::new(policy), 4);
+    let error = github.list_repos(&token, &NoCache).await.unwrap_err();
+    assert!(
+        matches!(&error, ForgeError::Transport(m) if m.contains("timed out")),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn paging_that_never_ends_is_stopped() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("octocat");
+    sim.world().seed("octocat", 1, 3);
+    sim.faults().endless_next = true;
+    let error = client(&sim).list_repos(&token, &NoCache).await.unwrap_err();
+    assert!(matches!(error, ForgeError::PagingLoop(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_near_rate_limit_reset_is_waited_for() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("octocat");
+    sim.world().seed("octocat", 1, 250);
+    {
+        let mut faults = sim.faults();
+        faults.rate_limit = Some(2);
+        faults.rate_reset_after = Duration::from_secs(1);
+    }
+    let github = GitHub::new(&sim.url(), HttpClient::new(quick_policy()), 1);
+    let listing = github.list_repos(&token, &NoCache).await.unwrap();
+    assert_eq!(listing.repos.len(), 250);
+}
+
+#[tokio::test]
+async fn a_distant_rate_limit_reset_is_a_typed_error() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("octocat");
+    sim.world().seed("octocat", 1, 250);
+    {
+        let mut faults = sim.faults();
+        faults.rate_limit = Some(1);
+        faults.rate_reset_after = Duration::from_secs(3600);
+    }
+    let github = GitHub::new(&sim.url(), HttpClient::new(quick_policy()), 1);
+    let error = github.list_repos(&token, &NoCache).await.unwrap_err();
+    assert!(matches!(error, ForgeError::RateLimited { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn pages_are_fetched_concurrently() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("octocat");
+    sim.world().seed("octocat", 4, 1000);
+    sim.faults().latency = Duration::from_millis(50);
+    let started = std::time::Instant::now();
+    let listing = GitHub::new(&sim.url(), HttpClient::new(quick_policy()), 5)
+        .list_repos(&token, &NoCache)
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(listing.repos.len(), 1000);
+    // Sequential would be 10 × 50 ms; with 5 at once it is 1 + 2 rounds.
+    assert!(elapsed < Duration::from_millis(400), "took {elapsed:?}");
+}
