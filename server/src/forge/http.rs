@@ -78,66 +78,84 @@ impl HttpClient {
         let mut waited_for_rate_limit = false;
         loop {
             attempts += 1;
-            let outcome = self.client.get(url).headers(headers.clone()).send().await;
-            let response = match outcome {
-                Ok(response) => response,
-                Err(error) if attempts <= self.policy.retries => {
+            match self.attempt(url, headers.clone()).await {
+                Attempt::Done(result) => {
+                    return result.map(|reply| Reply { attempts, ..reply });
+                }
+                Attempt::Retryable(error) if attempts <= self.policy.retries => {
                     tracing::debug!(%error, attempts, "forge request failed; retrying");
                     tokio::time::sleep(delay).await;
                     delay *= 2;
-                    continue;
                 }
-                Err(error) => return Err(ForgeError::Transport(describe(&error))),
-            };
-            let status = response.status();
-            let headers = response.headers().clone();
-            if let Some(until) = rate_limited_until(status, &headers) {
-                // Resets are whole seconds and clocks drift: a second of margin avoids waking early.
-                let wait = until.duration_since(SystemTime::now()).unwrap_or_default()
-                    + Duration::from_secs(1);
-                if !waited_for_rate_limit && wait <= self.policy.max_rate_wait {
+                Attempt::Retryable(error) => return Err(error),
+                Attempt::RateLimited(until) => {
+                    // Resets are whole seconds and clocks drift: a second of margin avoids waking early.
+                    let wait = until.duration_since(SystemTime::now()).unwrap_or_default()
+                        + Duration::from_secs(1);
+                    if waited_for_rate_limit || wait > self.policy.max_rate_wait {
+                        return Err(ForgeError::RateLimited { until });
+                    }
                     tracing::info!(
                         wait_ms = wait.as_millis() as u64,
                         "forge rate limit reached; waiting for the reset"
                     );
                     waited_for_rate_limit = true;
                     tokio::time::sleep(wait).await;
-                    continue;
                 }
-                return Err(ForgeError::RateLimited { until });
             }
-            if status.is_server_error() && attempts <= self.policy.retries {
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-                continue;
-            }
-            let body = match response.bytes().await {
-                Ok(body) => body,
-                Err(error) if attempts <= self.policy.retries => {
-                    tracing::debug!(%error, attempts, "reading a forge response failed; retrying");
-                    tokio::time::sleep(delay).await;
-                    delay *= 2;
-                    continue;
-                }
-                Err(error) => return Err(ForgeError::Transport(describe(&error))),
-            };
-            return match status {
-                s if s.is_success() || s == StatusCode::NOT_MODIFIED => Ok(Reply {
+        }
+    }
+
+    /// One request, classified.
+    async fn attempt(&self, url: &str, headers: HeaderMap) -> Attempt {
+        let response = match self.client.get(url).headers(headers).send().await {
+            Ok(response) => response,
+            Err(error) => return Attempt::Retryable(ForgeError::Transport(describe(&error))),
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        if let Some(until) = rate_limited_until(status, &headers) {
+            return Attempt::RateLimited(until);
+        }
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(error) => return Attempt::Retryable(ForgeError::Transport(describe(&error))),
+        };
+        let failure = match status {
+            s if s.is_success() || s == StatusCode::NOT_MODIFIED => {
+                return Attempt::Done(Ok(Reply {
                     status,
                     headers,
                     body,
-                    attempts,
-                }),
-                StatusCode::UNAUTHORIZED => Err(ForgeError::Unauthorized),
-                StatusCode::FORBIDDEN => Err(ForgeError::Forbidden(message_of(&body))),
-                StatusCode::NOT_FOUND => Err(ForgeError::NotFound(path_of(url))),
-                s => Err(ForgeError::Server {
+                    attempts: 1,
+                }));
+            }
+            s if s.is_server_error() => {
+                return Attempt::Retryable(ForgeError::Server {
                     status: s.as_u16(),
                     message: message_of(&body),
-                }),
-            };
-        }
+                });
+            }
+            StatusCode::UNAUTHORIZED => ForgeError::Unauthorized,
+            StatusCode::FORBIDDEN => ForgeError::Forbidden(message_of(&body)),
+            StatusCode::NOT_FOUND => ForgeError::NotFound(path_of(url)),
+            s => ForgeError::Server {
+                status: s.as_u16(),
+                message: message_of(&body),
+            },
+        };
+        Attempt::Done(Err(failure))
     }
+}
+
+/// How one request ended.
+enum Attempt {
+    /// A final answer: success, or an error that retrying cannot fix.
+    Done(Result<Reply, ForgeError>),
+    /// A 5xx or transport failure: worth another try.
+    Retryable(ForgeError),
+    /// Rate limited until then.
+    RateLimited(SystemTime),
 }
 
 /// When a rate-limited response says the limit resets; `None` if it is not rate limited.

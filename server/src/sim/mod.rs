@@ -150,7 +150,9 @@ impl World {
             .values()
             .filter_map(|r| r.access.get(login).map(|role| (r, *role)))
             .collect();
-        repos.sort_by_key(|(r, _)| r.full_name().to_lowercase());
+        // One key per repository, not one per comparison: pages of a 10,000-repository account
+        // sort the whole list on every request.
+        repos.sort_by_cached_key(|(r, _)| r.full_name().to_lowercase());
         repos
     }
 }

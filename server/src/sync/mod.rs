@@ -93,6 +93,10 @@ pub struct SyncReport {
     pub pages: i64,
     pub calls: i64,
     pub not_modified: i64,
+    /// Time spent listing at the forge (0 when the sync ran in another process).
+    pub list_ms: u64,
+    /// Time spent planning and writing.
+    pub write_ms: u64,
 }
 
 /// Why a sync failed. Cloneable: every request that joined the sync gets it.
@@ -346,6 +350,8 @@ impl Engine {
             pages: run.run_pages,
             calls: run.run_calls,
             not_modified: run.run_not_modified,
+            list_ms: 0,
+            write_ms: (run.run_finished_ms - run.run_started_ms).max(0) as u64,
         })))
     }
 
@@ -387,6 +393,8 @@ impl Engine {
                 return Err(error.into());
             }
         };
+        let list_ms = started.elapsed().as_millis() as u64;
+        let writing = Instant::now();
         let repos: Vec<ForgeRepo> = match &self.settings.filter {
             Some(filter) => listing
                 .repos
@@ -396,15 +404,26 @@ impl Engine {
             None => listing.repos,
         };
 
+        // The user's own rows already carry most listed repositories; only the rest are looked up.
         let current = self.db.user_repos(user_id).await?;
-        let uids: Vec<&str> = repos.iter().map(|r| r.uid.as_str()).collect();
-        let by_uid: HashMap<String, _> = self
-            .db
-            .repos_by_uids(&uids)
-            .await?
-            .into_iter()
-            .map(|r| (r.repo_uid.clone(), r))
+        let mut by_uid: HashMap<String, _> = current
+            .iter()
+            .map(|r| (r.repo.repo_uid.clone(), r.repo.clone()))
             .collect();
+        let unknown: Vec<&str> = repos
+            .iter()
+            .map(|r| r.uid.as_str())
+            .filter(|uid| !by_uid.contains_key(*uid))
+            .collect();
+        by_uid.extend(
+            self.db
+                .repos_by_uids(&unknown)
+                .await?
+                .into_iter()
+                .map(|r| (r.repo_uid.clone(), r)),
+        );
+        let listed: HashSet<&str> = repos.iter().map(|r| r.uid.as_str()).collect();
+        by_uid.retain(|uid, _| listed.contains(uid.as_str()));
         let wanted_names: Vec<&str> = repos
             .iter()
             .filter(|r| {
@@ -467,6 +486,7 @@ impl Engine {
             revoked: counts.revoked,
         };
         self.db.apply(&plan.changes).await?;
+        let write_ms = writing.elapsed().as_millis() as u64;
         tracing::info!(
             user = %user.user_login,
             trigger = trigger.as_str(),
@@ -477,7 +497,8 @@ impl Engine {
             revoked = counts.revoked,
             pages = stats.pages,
             not_modified = stats.not_modified,
-            ms = started.elapsed().as_millis() as u64,
+            list_ms,
+            write_ms,
             "sync finished"
         );
         Ok(SyncReport {
@@ -491,6 +512,8 @@ impl Engine {
             pages: stats.pages.into(),
             calls: stats.calls.into(),
             not_modified: stats.not_modified.into(),
+            list_ms,
+            write_ms,
         })
     }
 }

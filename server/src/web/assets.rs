@@ -6,8 +6,6 @@
 //! Debug builds serve the live `target/site` from disk without caching, and look the bundle's
 //! names up on every page, so `cargo leptos watch` picks up every rebuild.
 
-use std::path::Path;
-
 use app::Bundle;
 use axum::Router;
 
@@ -38,7 +36,7 @@ fn bundle_files(_site_root: &str) -> BundleFiles {
 #[cfg(debug_assertions)]
 fn bundle_files(site_root: &str) -> BundleFiles {
     super::bundle_files::find(
-        &Path::new(site_root).join("pkg"),
+        &std::path::Path::new(site_root).join("pkg"),
         &app::PRODUCT.to_lowercase(),
     )
 }
@@ -73,7 +71,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(site_root: &str) -> Router<S> {
     use axum::http::{header, HeaderValue};
     use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
-    let root = Path::new(site_root);
+    let root = std::path::Path::new(site_root);
     Router::new()
         .nest_service("/pkg", ServeDir::new(root.join("pkg")))
         .route_service("/favicon.svg", ServeDir::new(root))

@@ -3,6 +3,8 @@
 
 pub mod assets;
 pub mod backend;
+// Release builds use the names `build.rs` found with this module at compile time.
+#[cfg_attr(not(debug_assertions), allow(dead_code))]
 mod bundle_files;
 pub mod health;
 pub mod pages;

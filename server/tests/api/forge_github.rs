@@ -21,6 +21,14 @@ fn quick_policy() -> Policy {
     }
 }
 
+/// A simulator with one user who reaches `count` seeded repositories; returns it and the token.
+async fn seeded(count: usize) -> (Simulator, String) {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("octocat");
+    sim.world().seed("octocat", 4, count);
+    (sim, token)
+}
+
 fn client(sim: &Simulator) -> GitHub {
     GitHub::new(&sim.url(), HttpClient::new(quick_policy()), 4)
 }
@@ -94,9 +102,7 @@ async fn whoami_and_a_single_page_with_exact_permissions() {
 
 #[tokio::test]
 async fn enterprise_paths_work_too() {
-    let sim = Simulator::start().await.unwrap();
-    let token = sim.world().add_user("octocat");
-    sim.world().seed("octocat", 2, 3);
+    let (sim, token) = seeded(3).await;
     let github = GitHub::new(
         &format!("{}/api/v3", sim.url()),
         HttpClient::new(quick_policy()),
@@ -115,9 +121,7 @@ async fn enterprise_paths_work_too() {
 
 #[tokio::test]
 async fn an_exact_multiple_of_the_page_size_ends_cleanly() {
-    let sim = Simulator::start().await.unwrap();
-    let token = sim.world().add_user("octocat");
-    sim.world().seed("octocat", 3, 200);
+    let (sim, token) = seeded(200).await;
     let listing = client(&sim).list_repos(&token, &NoCache).await.unwrap();
     assert_eq!(listing.repos.len(), 200);
     assert_eq!(listing.stats.pages, 2);
@@ -130,9 +134,7 @@ async fn an_exact_multiple_of_the_page_size_ends_cleanly() {
 
 #[tokio::test]
 async fn ten_thousand_repositories_are_listed_completely_and_in_order() {
-    let sim = Simulator::start().await.unwrap();
-    let token = sim.world().add_user("octocat");
-    sim.world().seed("octocat", 40, 10_050);
+    let (sim, token) = seeded(10_050).await;
     let listing = client(&sim).list_repos(&token, &NoCache).await.unwrap();
     assert_eq!(listing.repos.len(), 10_050);
     assert_eq!(listing.stats.pages, 101);
@@ -152,9 +154,7 @@ async fn ten_thousand_repositories_are_listed_completely_and_in_order() {
 
 #[tokio::test]
 async fn unchanged_pages_come_back_as_304s_and_cost_nothing() {
-    let sim = Simulator::start().await.unwrap();
-    let token = sim.world().add_user("octocat");
-    sim.world().seed("octocat", 2, 250);
+    let (sim, token) = seeded(250).await;
     let cache = MemoryCache::default();
     let github = client(&sim);
     let first = github.list_repos(&token, &cache).await.unwrap();
@@ -174,9 +174,7 @@ async fn unchanged_pages_come_back_as_304s_and_cost_nothing() {
 
 #[tokio::test]
 async fn a_revoked_token_is_unauthorized_not_empty() {
-    let sim = Simulator::start().await.unwrap();
-    let token = sim.world().add_user("octocat");
-    sim.world().seed("octocat", 1, 3);
+    let (sim, token) = seeded(3).await;
     sim.world().revoke_tokens("octocat");
     assert_eq!(
         client(&sim).list_repos(&token, &NoCache).await.unwrap_err(),
@@ -186,9 +184,7 @@ async fn a_revoked_token_is_unauthorized_not_empty() {
 
 #[tokio::test]
 async fn transient_server_errors_are_retried() {
-    let sim = Simulator::start().await.unwrap();
-    let token = sim.world().add_user("octocat");
-    sim.world().seed("octocat", 1, 3);
+    let (sim, token) = seeded(3).await;
     sim.faults().fail_next = 2;
     let listing = client(&sim).list_repos(&token, &NoCache).await.unwrap();
     assert_eq!(listing.repos.len(), 3);
@@ -197,9 +193,7 @@ async fn transient_server_errors_are_retried() {
 
 #[tokio::test]
 async fn a_failing_page_fails_the_whole_listing() {
-    let sim = Simulator::start().await.unwrap();
-    let token = sim.world().add_user("octocat");
-    sim.world().seed("octocat", 1, 450);
+    let (sim, token) = seeded(450).await;
     sim.faults().fail_page = Some(3);
     let error = client(&sim).list_repos(&token, &NoCache).await.unwrap_err();
     assert!(
@@ -210,9 +204,7 @@ async fn a_failing_page_fails_the_whole_listing() {
 
 #[tokio::test]
 async fn malformed_json_is_a_typed_error() {
-    let sim = Simulator::start().await.unwrap();
-    let token = sim.world().add_user("octocat");
-    sim.world().seed("octocat", 1, 3);
+    let (sim, token) = seeded(3).await;
     sim.faults().malformed_page = Some(1);
     let error = client(&sim).list_repos(&token, &NoCache).await.unwrap_err();
     assert!(matches!(error, ForgeError::Malformed(_)), "{error:?}");
@@ -220,9 +212,7 @@ async fn malformed_json_is_a_typed_error() {
 
 #[tokio::test]
 async fn a_hanging_forge_times_out() {
-    let sim = Simulator::start().await.unwrap();
-    let token = sim.world().add_user("octocat");
-    sim.world().seed("octocat", 1, 3);
+    let (sim, token) = seeded(3).await;
     sim.faults().hang_page = Some(1);
     let policy = Policy {
         timeout: Duration::from_millis(300),
@@ -239,9 +229,7 @@ async fn a_hanging_forge_times_out() {
 
 #[tokio::test]
 async fn paging_that_never_ends_is_stopped() {
-    let sim = Simulator::start().await.unwrap();
-    let token = sim.world().add_user("octocat");
-    sim.world().seed("octocat", 1, 3);
+    let (sim, token) = seeded(3).await;
     sim.faults().endless_next = true;
     let error = client(&sim).list_repos(&token, &NoCache).await.unwrap_err();
     assert!(matches!(error, ForgeError::PagingLoop(_)), "{error:?}");
@@ -249,9 +237,7 @@ async fn paging_that_never_ends_is_stopped() {
 
 #[tokio::test]
 async fn a_near_rate_limit_reset_is_waited_for() {
-    let sim = Simulator::start().await.unwrap();
-    let token = sim.world().add_user("octocat");
-    sim.world().seed("octocat", 1, 250);
+    let (sim, token) = seeded(250).await;
     {
         let mut faults = sim.faults();
         faults.rate_limit = Some(2);
@@ -264,9 +250,7 @@ async fn a_near_rate_limit_reset_is_waited_for() {
 
 #[tokio::test]
 async fn a_distant_rate_limit_reset_is_a_typed_error() {
-    let sim = Simulator::start().await.unwrap();
-    let token = sim.world().add_user("octocat");
-    sim.world().seed("octocat", 1, 250);
+    let (sim, token) = seeded(250).await;
     {
         let mut faults = sim.faults();
         faults.rate_limit = Some(1);
@@ -279,9 +263,7 @@ async fn a_distant_rate_limit_reset_is_a_typed_error() {
 
 #[tokio::test]
 async fn pages_are_fetched_concurrently() {
-    let sim = Simulator::start().await.unwrap();
-    let token = sim.world().add_user("octocat");
-    sim.world().seed("octocat", 4, 1000);
+    let (sim, token) = seeded(1000).await;
     sim.faults().latency = Duration::from_millis(50);
     let started = std::time::Instant::now();
     let listing = GitHub::new(&sim.url(), HttpClient::new(quick_policy()), 5)
