@@ -3,12 +3,66 @@
 //! Values are parsed into their real types here, at the edge, so that nothing past this module
 //! sees a malformed address, URL or log spec. Secrets never appear in `Debug` output.
 
-use std::{net::SocketAddr, path::PathBuf, str::FromStr};
+use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use url::Url;
 
-use crate::telemetry::LogSpec;
+use crate::{sync::filter::RepoFilter, telemetry::LogSpec};
+
+/// The forges Reposync has a client for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ForgeKind {
+    /// GitHub or GitHub Enterprise Server.
+    Github,
+}
+
+impl ForgeKind {
+    /// The forge's public URL when none is configured.
+    pub fn default_url(self) -> &'static str {
+        match self {
+            ForgeKind::Github => "https://github.com",
+        }
+    }
+}
+
+/// A secret setting: usable, never printed.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        if raw.chars().count() < 32 {
+            return Err("must be at least 32 characters (e.g. `openssl rand -hex 32`)".into());
+        }
+        Ok(Secret(raw.to_string()))
+    }
+}
+
+fn parse_duration(raw: &str) -> Result<Duration, String> {
+    humantime::parse_duration(raw.trim())
+        .map_err(|e| format!("not a duration like `72h` or `90s`: {e}"))
+}
+
+fn parse_concurrency(raw: &str) -> Result<usize, String> {
+    match raw.trim().parse::<usize>() {
+        Ok(n) if (1..=32).contains(&n) => Ok(n),
+        _ => Err("must be a whole number from 1 to 32".into()),
+    }
+}
 
 /// Settings shared by every command.
 #[derive(Args, Clone, Debug)]
@@ -23,7 +77,7 @@ pub struct Config {
     pub addr: SocketAddr,
 
     /// Public base URL of this server, as browsers and forges reach it [default: http://<addr>].
-    #[arg(long, env = "REPOSYNC_SERVER_URL", value_parser = parse_server_url, global = true)]
+    #[arg(long, env = "REPOSYNC_SERVER_URL", value_parser = parse_http_url, global = true)]
     pub server_url: Option<Url>,
 
     /// Directory for the SQLite database and generated keys.
@@ -47,9 +101,82 @@ pub struct Config {
     /// Log filter (`info`, `debug`, `reposync=debug,sqlx=warn`, …); add `json` for JSON lines.
     #[arg(long, env = "REPOSYNC_LOG", default_value = "info", value_parser = LogSpec::from_str, global = true)]
     pub log: LogSpec,
+
+    /// Which forge users sign in with and repositories come from [unset: no forge].
+    #[arg(long, env = "REPOSYNC_FORGE", value_enum, global = true)]
+    pub forge: Option<ForgeKind>,
+
+    /// The forge's public URL [default: the forge's own, e.g. https://github.com].
+    #[arg(long, env = "REPOSYNC_FORGE_URL", value_parser = parse_http_url, global = true)]
+    pub forge_url: Option<Url>,
+
+    /// The forge's API base URL, when it is not the usual one for the forge URL.
+    #[arg(long, env = "REPOSYNC_FORGE_API_URL", value_parser = parse_http_url, global = true)]
+    pub forge_api_url: Option<Url>,
+
+    /// Listing pages fetched at once from the forge.
+    #[arg(long, env = "REPOSYNC_FORGE_CONCURRENCY", default_value = "4", value_parser = parse_concurrency, global = true)]
+    pub forge_concurrency: usize,
+
+    /// The longest wait for a forge rate-limit reset before a sync fails with "rate limited".
+    #[arg(long, env = "REPOSYNC_FORGE_RATE_WAIT", default_value = "60s", value_parser = parse_duration, global = true)]
+    pub forge_rate_wait: Duration,
+
+    /// Key that seals forge tokens at rest (32+ characters) [default: generated into the data dir].
+    #[arg(long, env = "REPOSYNC_SECRET", hide_env_values = true, global = true)]
+    pub secret: Option<Secret>,
+
+    /// A user's list older than this is synced when they ask for it.
+    #[arg(long, env = "REPOSYNC_SYNC_STALE_AFTER", default_value = "72h", value_parser = parse_duration, global = true)]
+    pub sync_stale_after: Duration,
+
+    /// How long a server's claim on a user's sync lasts unless renewed (how long a crashed
+    /// server can delay that user's next sync).
+    #[arg(long, env = "REPOSYNC_SYNC_LEASE_TTL", default_value = "60s", value_parser = parse_duration, global = true)]
+    pub sync_lease_ttl: Duration,
+
+    /// Keep only repositories whose namespace (or, with a `/`, full name) matches one of these
+    /// comma-separated globs, e.g. `acme,acme-*,other/api-*` [default: keep all].
+    #[arg(long, env = "REPOSYNC_REPO_FILTER", global = true)]
+    pub repo_filter: Option<RepoFilter>,
 }
 
 impl Config {
+    /// The forge client this configuration describes, if a forge is configured.
+    pub fn forge_client(&self) -> Option<std::sync::Arc<dyn crate::forge::Forge>> {
+        use crate::forge::{github, http};
+        let kind = self.forge?;
+        let forge_url = self
+            .forge_url
+            .as_ref()
+            .map(Url::as_str)
+            .unwrap_or(kind.default_url());
+        let policy = http::Policy {
+            max_rate_wait: self.forge_rate_wait,
+            ..http::Policy::default()
+        };
+        let client = http::HttpClient::new(policy);
+        Some(match kind {
+            ForgeKind::Github => {
+                let api = self
+                    .forge_api_url
+                    .as_ref()
+                    .map(|u| u.as_str().to_string())
+                    .unwrap_or_else(|| github::api_url(forge_url));
+                std::sync::Arc::new(github::GitHub::new(&api, client, self.forge_concurrency))
+            }
+        })
+    }
+
+    /// The sync engine's settings.
+    pub fn sync_settings(&self) -> crate::sync::Settings {
+        crate::sync::Settings {
+            stale_after: self.sync_stale_after,
+            lease_ttl: self.sync_lease_ttl,
+            filter: self.repo_filter.clone(),
+        }
+    }
+
     /// The public base URL: the configured one, or `http://<addr>`.
     pub fn server_url(&self) -> Url {
         self.server_url.clone().unwrap_or_else(|| {
@@ -58,7 +185,7 @@ impl Config {
     }
 }
 
-fn parse_server_url(raw: &str) -> Result<Url, String> {
+fn parse_http_url(raw: &str) -> Result<Url, String> {
     let url = Url::parse(raw).map_err(|e| format!("not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
@@ -84,15 +211,38 @@ mod tests {
             data_dir: "./data".into(),
             database_url: None,
             log: "info".parse().unwrap(),
+            forge: None,
+            forge_url: None,
+            forge_api_url: None,
+            forge_concurrency: 4,
+            forge_rate_wait: Duration::from_secs(60),
+            secret: None,
+            sync_stale_after: Duration::from_secs(72 * 3600),
+            sync_lease_ttl: Duration::from_secs(60),
+            repo_filter: None,
         };
         assert_eq!(config.server_url().as_str(), "http://127.0.0.1:4000/");
     }
 
     #[test]
+    fn durations_concurrency_and_secrets_are_checked() {
+        assert_eq!(
+            parse_duration("72h").unwrap(),
+            Duration::from_secs(72 * 3600)
+        );
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_concurrency("0").is_err() && parse_concurrency("33").is_err());
+        assert_eq!(parse_concurrency("8").unwrap(), 8);
+        assert!("short".parse::<Secret>().is_err());
+        let secret: Secret = "0123456789abcdef0123456789abcdef".parse().unwrap();
+        assert!(!format!("{secret:?}").contains("0123"));
+    }
+
+    #[test]
     fn server_url_must_be_http() {
-        assert!(parse_server_url("https://ci.example.com").is_ok());
-        assert!(parse_server_url("ftp://ci.example.com").is_err());
-        assert!(parse_server_url("ci.example.com").is_err());
-        assert!(parse_server_url("https://ci.example.com/?x=1").is_err());
+        assert!(parse_http_url("https://ci.example.com").is_ok());
+        assert!(parse_http_url("ftp://ci.example.com").is_err());
+        assert!(parse_http_url("ci.example.com").is_err());
+        assert!(parse_http_url("https://ci.example.com/?x=1").is_err());
     }
 }

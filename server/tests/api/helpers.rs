@@ -49,6 +49,15 @@ pub fn test_config(data_dir: &TempDir, database_url: Option<String>) -> Config {
         data_dir: data_dir.path().to_path_buf(),
         database_url,
         log: "warn".parse().unwrap(),
+        forge: None,
+        forge_url: None,
+        forge_api_url: None,
+        forge_concurrency: 4,
+        forge_rate_wait: std::time::Duration::from_secs(60),
+        secret: None,
+        sync_stale_after: std::time::Duration::from_secs(72 * 3600),
+        sync_lease_ttl: std::time::Duration::from_secs(60),
+        repo_filter: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! PostgreSQL, a fresh database) per test, and the real `reposync` binary for the CLI.
 
 mod cli;
+mod cli_sync;
 mod database;
 mod forge_github;
 mod health;

@@ -1,0 +1,218 @@
+//! The engine through the real binary: `reposync user add` and `reposync sync` against the
+//! simulator, a process killed mid-sync, and two processes syncing one user on one database.
+
+use std::{process::Output, time::Duration};
+
+use server::{
+    sim::{Role, Simulator},
+    store::{Database, DatabaseUrl},
+};
+use tempfile::TempDir;
+use tokio::process::Command;
+
+use crate::helpers::fresh_postgres_database;
+
+const BIN: &str = env!("CARGO_BIN_EXE_reposync");
+
+/// One installation: a data directory (and database) pointed at a simulator.
+struct Install {
+    sim: Simulator,
+    data: TempDir,
+    database_url: Option<String>,
+}
+
+impl Install {
+    async fn new(database_url: Option<String>) -> Self {
+        Install {
+            sim: Simulator::start().await.unwrap(),
+            data: tempfile::tempdir().unwrap(),
+            database_url,
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(BIN);
+        command
+            .args(args)
+            .env("REPOSYNC_DATA_DIR", self.data.path())
+            .env("REPOSYNC_FORGE", "github")
+            .env("REPOSYNC_FORGE_API_URL", self.sim.url())
+            .env("REPOSYNC_LOG", "warn")
+            .env("REPOSYNC_SYNC_LEASE_TTL", "2s")
+            .env_remove("REPOSYNC_FORGE_TOKEN")
+            .kill_on_drop(true);
+        match &self.database_url {
+            Some(url) => command.env("REPOSYNC_DATABASE_URL", url),
+            None => command.env_remove("REPOSYNC_DATABASE_URL"),
+        };
+        command
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().await.unwrap()
+    }
+
+    /// A forge user with `repos` repositories, registered in Reposync with their token.
+    async fn user(&self, login: &str, repos: usize) {
+        let token = self.sim.world().add_user(login);
+        self.sim.world().seed(login, 3, repos);
+        let output = self
+            .command(&["user", "add", login])
+            .env("REPOSYNC_FORGE_TOKEN", token)
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    async fn db(&self) -> Database {
+        let url = DatabaseUrl::resolve(self.database_url.as_deref(), self.data.path()).unwrap();
+        Database::connect(&url).await.unwrap()
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn run_id(summary: &str) -> String {
+    summary
+        .split("run ")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sync_command_syncs_a_user_and_says_what_changed() {
+    let install = Install::new(None).await;
+    install.user("octocat", 5).await;
+    let summary = stdout(&install.run(&["sync", "--user", "octocat"]).await);
+    assert!(
+        summary.contains("synced octocat: 5 listed, +5 new, 0 updated, 0 renamed, 0 removed"),
+        "{summary}"
+    );
+    let again = stdout(&install.run(&["sync", "--user", "octocat"]).await);
+    assert!(
+        again.contains("+0 new") && again.contains("1 unchanged"),
+        "{again}"
+    );
+
+    let db = install.db().await;
+    let user = db.user_by_login("octocat").await.unwrap().unwrap();
+    assert_eq!(db.user_repos(user.user_id).await.unwrap().len(), 5);
+    // The forge token is sealed at rest.
+    let sealed = user.user_token.unwrap();
+    let token = install.sim.world().users[0].tokens[0].clone();
+    assert!(!sealed.windows(token.len()).any(|w| w == token.as_bytes()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn syncing_refuses_unknown_users_and_missing_forges_clearly() {
+    let install = Install::new(None).await;
+    let output = install.run(&["sync", "--user", "nobody"]).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("there is no user named nobody"));
+    let output = install
+        .command(&["sync", "--user", "nobody"])
+        .env_remove("REPOSYNC_FORGE")
+        .output()
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no forge is configured"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_killed_mid_sync_leaves_the_data_whole_and_its_lease_lapses() {
+    let install = Install::new(None).await;
+    install.user("octocat", 300).await;
+    stdout(&install.run(&["sync", "--user", "octocat"]).await);
+    let db = install.db().await;
+    let user = db.user_by_login("octocat").await.unwrap().unwrap().user_id;
+    let before = db.user_repos(user).await.unwrap();
+
+    install
+        .sim
+        .world()
+        .add_repo("late", "arrival", true, &[("octocat", Role::Admin)]);
+    install.sim.faults().latency = Duration::from_millis(400);
+    let pages_before = install.sim.counters().list_pages;
+    let mut child = install
+        .command(&["sync", "--user", "octocat"])
+        .spawn()
+        .unwrap();
+    while install.sim.counters().list_pages < pages_before + 1 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().await.unwrap();
+
+    assert_eq!(
+        db.user_repos(user).await.unwrap(),
+        before,
+        "nothing of the killed sync is visible"
+    );
+    assert!(
+        db.lease_held(user).await.unwrap(),
+        "the dead process still holds the lease"
+    );
+    assert_eq!(
+        db.runs_for_user(user, 1).await.unwrap()[0].run_outcome,
+        "running"
+    );
+
+    install.sim.faults().latency = Duration::ZERO;
+    let summary = stdout(&install.run(&["sync", "--user", "octocat"]).await);
+    assert!(summary.contains("+1 new"), "{summary}");
+    let runs = db.runs_for_user(user, 3).await.unwrap();
+    assert_eq!(runs[0].run_outcome, "success");
+    assert_eq!(
+        runs[1].run_outcome, "failed",
+        "the killed run is closed as failed"
+    );
+    assert!(runs[1].run_error.contains("stopped before it finished"));
+}
+
+async fn two_processes_sync_once(database_url: Option<String>) {
+    let install = Install::new(database_url).await;
+    install.user("octocat", 250).await;
+    install.sim.faults().latency = Duration::from_millis(150);
+    let (a, b) = tokio::join!(
+        install.run(&["sync", "--user", "octocat"]),
+        install.run(&["sync", "--user", "octocat"])
+    );
+    let (a, b) = (stdout(&a), stdout(&b));
+    assert_eq!(
+        run_id(&a),
+        run_id(&b),
+        "one run, reported by both:\n{a}\n{b}"
+    );
+    assert_eq!(
+        install.sim.counters().list_pages,
+        3,
+        "one traversal of three pages"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_sqlite_file_sync_a_user_once() {
+    two_processes_sync_once(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_postgres_sync_a_user_once() {
+    if let Some(url) = fresh_postgres_database().await {
+        two_processes_sync_once(Some(url)).await;
+    }
+}
