@@ -74,6 +74,8 @@ pub struct Changes {
     pub finish: RunFinish,
     /// Whether this counts as a successful sync (moves `user_synced`).
     pub mark_synced: bool,
+    /// The fingerprint of the listing these changes apply in full, if they do.
+    pub listing_hash: Option<String>,
 }
 
 impl Database {
@@ -180,6 +182,13 @@ impl Database {
             if changes.mark_synced {
                 sqlx::query("UPDATE users SET user_synced = $1, user_reauth = FALSE WHERE user_id = $2")
                     .bind(now)
+                    .bind(changes.user_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if let Some(hash) = &changes.listing_hash {
+                sqlx::query("UPDATE users SET user_listing_hash = $1 WHERE user_id = $2")
+                    .bind(hash.as_str())
                     .bind(changes.user_id)
                     .execute(&mut *tx)
                     .await?;

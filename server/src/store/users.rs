@@ -20,6 +20,8 @@ pub struct User {
     pub user_expiry: i64,
     pub user_reauth: bool,
     pub user_synced: i64,
+    /// The fingerprint of the last listing applied for this user ('' when unknown).
+    pub user_listing_hash: String,
     pub user_created: i64,
     pub user_updated: i64,
     pub user_last_login: i64,
@@ -39,8 +41,8 @@ pub struct NewUser {
 }
 
 const COLUMNS: &str = "user_id, user_login, user_forge_uid, user_email, user_avatar, user_admin, user_machine, \
-     user_active, user_token, user_refresh, user_expiry, user_reauth, user_synced, user_created, user_updated, \
-     user_last_login";
+     user_active, user_token, user_refresh, user_expiry, user_reauth, user_synced, user_listing_hash, user_created, \
+     user_updated, user_last_login";
 
 impl Database {
     /// Creates a user; the login must be new.
@@ -95,6 +97,14 @@ impl Database {
             .bind(user_id)
             .execute(pool)
             .await.map(drop)?);
+        Ok(())
+    }
+
+    /// Forgets which listing was last applied, so the next sync plans in full (for anything that
+    /// writes a user's rows outside a sync).
+    pub async fn forget_listing(&self, user_id: i64) -> Result<(), StoreError> {
+        let sql = "UPDATE users SET user_listing_hash = '' WHERE user_id = $1";
+        with_pool!(self, pool => sqlx::query(sql).bind(user_id).execute(pool).await.map(drop)?);
         Ok(())
     }
 

@@ -24,7 +24,7 @@ use tokio::sync::{broadcast, watch};
 
 use crate::{
     forge::{Forge, ForgeError, ForgeRepo},
-    store::{runs::RunFinish, secrets::Secrets, Database, StoreError},
+    store::{repos::Repo, runs::RunFinish, secrets::Secrets, Database, StoreError},
 };
 use filter::RepoFilter;
 
@@ -404,43 +404,57 @@ impl Engine {
             None => listing.repos,
         };
 
+        // A listing identical to the last one applied needs no plan: only the run is recorded.
+        let fingerprint = plan::fingerprint(
+            &repos,
+            self.settings.filter.as_ref().map(RepoFilter::as_str),
+        );
+        if fingerprint == user.user_listing_hash {
+            return self
+                .record_unchanged(
+                    user_id,
+                    run_id,
+                    repos.len() as i64,
+                    listing.stats,
+                    list_ms,
+                    writing,
+                )
+                .await;
+        }
+
         // The user's own rows already carry most listed repositories; only the rest are looked up.
         let current = self.db.user_repos(user_id).await?;
-        let mut by_uid: HashMap<String, _> = current
-            .iter()
-            .map(|r| (r.repo.repo_uid.clone(), r.repo.clone()))
-            .collect();
+        let known: HashSet<&str> = current.iter().map(|r| r.repo.repo_uid.as_str()).collect();
         let unknown: Vec<&str> = repos
             .iter()
             .map(|r| r.uid.as_str())
-            .filter(|uid| !by_uid.contains_key(*uid))
+            .filter(|uid| !known.contains(uid))
             .collect();
-        by_uid.extend(
-            self.db
-                .repos_by_uids(&unknown)
-                .await?
-                .into_iter()
-                .map(|r| (r.repo_uid.clone(), r)),
-        );
+        let others = self.db.repos_by_uids(&unknown).await?;
         let listed: HashSet<&str> = repos.iter().map(|r| r.uid.as_str()).collect();
-        by_uid.retain(|uid, _| listed.contains(uid.as_str()));
+        let by_uid: HashMap<&str, &Repo> = current
+            .iter()
+            .map(|r| &r.repo)
+            .chain(others.iter())
+            .filter(|r| listed.contains(r.repo_uid.as_str()))
+            .map(|r| (r.repo_uid.as_str(), r))
+            .collect();
+        // Names that listed repositories take anew, and whoever holds them now.
         let wanted_names: Vec<&str> = repos
             .iter()
             .filter(|r| {
                 by_uid
-                    .get(&r.uid)
+                    .get(r.uid.as_str())
                     .is_none_or(|row| row.repo_full_name != r.full_name)
             })
             .map(|r| r.full_name.as_str())
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let by_name: HashMap<String, _> = self
-            .db
-            .repos_by_full_names(&wanted_names)
-            .await?
-            .into_iter()
-            .map(|r| (r.repo_full_name.clone(), r))
+        let holders = self.db.repos_by_full_names(&wanted_names).await?;
+        let by_name: HashMap<&str, &Repo> = holders
+            .iter()
+            .map(|r| (r.repo_full_name.as_str(), r))
             .collect();
 
         let stored = plan::Stored {
@@ -465,6 +479,8 @@ impl Engine {
         let stats = listing.stats;
         plan.changes.run_id = run_id;
         plan.changes.mark_synced = true;
+        // An ignored empty listing was not applied, so it must not become the reference.
+        plan.changes.listing_hash = (!plan.empty_ignored).then_some(fingerprint);
         plan.changes.finish = RunFinish {
             outcome: outcome.as_str().into(),
             error: if plan.empty_ignored {
@@ -514,6 +530,51 @@ impl Engine {
             not_modified: stats.not_modified.into(),
             list_ms,
             write_ms,
+        })
+    }
+}
+
+impl Engine {
+    /// Completes a sync whose listing matched the last applied one: nothing but the run record
+    /// and the user's last-success time are written.
+    async fn record_unchanged(
+        &self,
+        user_id: i64,
+        run_id: i64,
+        listed: i64,
+        stats: crate::forge::ListingStats,
+        list_ms: u64,
+        writing: Instant,
+    ) -> SyncResult {
+        let finish = RunFinish {
+            outcome: Outcome::Success.as_str().into(),
+            pages: stats.pages.into(),
+            calls: stats.calls.into(),
+            not_modified: stats.not_modified.into(),
+            listed,
+            ..RunFinish::default()
+        };
+        let changes = crate::store::apply::Changes {
+            user_id,
+            run_id,
+            finish,
+            mark_synced: true,
+            ..Default::default()
+        };
+        self.db.apply(&changes).await?;
+        Ok(SyncReport {
+            run_id,
+            outcome: Outcome::Success,
+            listed,
+            added: 0,
+            updated: 0,
+            renamed: 0,
+            revoked: 0,
+            pages: stats.pages.into(),
+            calls: stats.calls.into(),
+            not_modified: stats.not_modified.into(),
+            list_ms,
+            write_ms: writing.elapsed().as_millis() as u64,
         })
     }
 }

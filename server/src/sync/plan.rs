@@ -45,9 +45,41 @@ pub struct Stored<'a> {
     /// This user's permission rows, with their repositories.
     pub current: &'a [UserRepo],
     /// Stored repositories with the listed forge ids (any user's).
-    pub by_uid: &'a HashMap<String, Repo>,
+    pub by_uid: &'a HashMap<&'a str, &'a Repo>,
     /// Stored repositories holding the listed full names.
-    pub by_name: &'a HashMap<String, Repo>,
+    pub by_name: &'a HashMap<&'a str, &'a Repo>,
+}
+
+/// A fingerprint of a listing as it would be applied: every field a plan compares, in order, and
+/// the repository filter. Two listings with one fingerprint produce the same stored state.
+pub fn fingerprint(listing: &[ForgeRepo], filter: Option<&str>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(filter.unwrap_or("").as_bytes());
+    for repo in listing {
+        for field in [
+            repo.uid.as_str(),
+            &repo.namespace,
+            &repo.name,
+            &repo.full_name,
+            repo.visibility.as_str(),
+            &repo.default_branch,
+            &repo.clone_url,
+            &repo.ssh_url,
+            &repo.link,
+        ] {
+            hash.update([0x1f]);
+            hash.update(field.as_bytes());
+        }
+        hash.update([
+            0x1e,
+            repo.archived as u8,
+            repo.perm.pull as u8,
+            repo.perm.push as u8,
+            repo.perm.admin as u8,
+        ]);
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The metadata a sync writes for a listed repository.
@@ -67,17 +99,18 @@ pub fn repo_write(repo: &ForgeRepo) -> RepoWrite {
     }
 }
 
-fn unchanged(stored: &Repo, write: &RepoWrite) -> bool {
-    stored.repo_namespace == write.namespace
-        && stored.repo_name == write.name
-        && stored.repo_full_name == write.full_name
-        && stored.repo_private == write.private
-        && stored.repo_visibility == write.visibility
-        && stored.repo_branch == write.branch
-        && stored.repo_clone_url == write.clone_url
-        && stored.repo_ssh_url == write.ssh_url
-        && stored.repo_link == write.link
-        && stored.repo_archived == write.archived
+/// Whether the stored row already says what the forge says (compared without copying).
+fn unchanged(stored: &Repo, repo: &ForgeRepo) -> bool {
+    stored.repo_namespace == repo.namespace
+        && stored.repo_name == repo.name
+        && stored.repo_full_name == repo.full_name
+        && stored.repo_private == (repo.visibility != Visibility::Public)
+        && stored.repo_visibility == repo.visibility.as_str()
+        && stored.repo_branch == repo.default_branch
+        && stored.repo_clone_url == repo.clone_url
+        && stored.repo_ssh_url == repo.ssh_url
+        && stored.repo_link == repo.link
+        && stored.repo_archived == repo.archived
 }
 
 /// Plans the writes that bring `user_id`'s stored state in line with `listing`.
@@ -105,28 +138,27 @@ pub fn plan(user_id: i64, listing: &[ForgeRepo], stored: &Stored<'_>) -> Plan {
     let mut reached: HashSet<i64> = HashSet::new();
 
     for repo in listing {
-        let write = repo_write(repo);
-        let existing = stored.by_uid.get(&repo.uid);
+        let existing = stored.by_uid.get(repo.uid.as_str()).copied();
         // A name held by another forge id that this listing does not rename away: detach it.
-        if let Some(holder) = stored.by_name.get(&repo.full_name) {
+        if let Some(holder) = stored.by_name.get(repo.full_name.as_str()) {
             if holder.repo_uid != repo.uid && !listed_uids.contains(holder.repo_uid.as_str()) {
                 changes.detach.push(holder.repo_id);
             }
         }
         let (target, metadata_changed) = match existing {
             None => {
-                changes.repos.push(write);
+                changes.repos.push(repo_write(repo));
                 (PermTarget::Inserted(repo.uid.clone()), true)
             }
             Some(row) => {
                 reached.insert(row.repo_id);
-                let changed = !unchanged(row, &write);
+                let changed = !unchanged(row, repo);
                 if row.repo_full_name != repo.full_name {
                     changes.move_aside.push(row.repo_id);
                     counts.renamed += 1;
                 }
                 if changed {
-                    changes.repos.push(write);
+                    changes.repos.push(repo_write(repo));
                 }
                 (PermTarget::Stored(row.repo_id), changed)
             }
@@ -240,8 +272,7 @@ mod tests {
 
     struct Fixture {
         current: Vec<UserRepo>,
-        by_uid: HashMap<String, Repo>,
-        by_name: HashMap<String, Repo>,
+        rows: Vec<Repo>,
     }
 
     impl Fixture {
@@ -249,30 +280,31 @@ mod tests {
         fn new(rows: &[(i64, &ForgeRepo, Option<Perm>)]) -> Self {
             let mut f = Fixture {
                 current: vec![],
-                by_uid: HashMap::new(),
-                by_name: HashMap::new(),
+                rows: vec![],
             };
             for (id, repo, perm) in rows {
                 let row = stored_repo(*id, repo);
-                f.by_uid.insert(row.repo_uid.clone(), row.clone());
-                f.by_name.insert(row.repo_full_name.clone(), row.clone());
                 if let Some(perm) = perm {
-                    f.current.push(user_repo(row, *perm));
+                    f.current.push(user_repo(row.clone(), *perm));
                 }
+                f.rows.push(row);
             }
             f
         }
 
         fn plan(&self, listing: &[ForgeRepo]) -> Plan {
-            plan(
-                7,
-                listing,
-                &Stored {
-                    current: &self.current,
-                    by_uid: &self.by_uid,
-                    by_name: &self.by_name,
-                },
-            )
+            let by_uid = self.rows.iter().map(|r| (r.repo_uid.as_str(), r)).collect();
+            let by_name = self
+                .rows
+                .iter()
+                .map(|r| (r.repo_full_name.as_str(), r))
+                .collect();
+            let stored = Stored {
+                current: &self.current,
+                by_uid: &by_uid,
+                by_name: &by_name,
+            };
+            plan(7, listing, &stored)
         }
     }
 
@@ -398,6 +430,40 @@ mod tests {
     fn an_empty_listing_for_a_user_with_nothing_is_just_empty() {
         let plan = Fixture::new(&[]).plan(&[]);
         assert!(!plan.empty_ignored);
+    }
+
+    #[test]
+    fn the_fingerprint_sees_every_field_the_plan_compares() {
+        let base = vec![forge_repo("1", "o/a", READ), forge_repo("2", "o/b", WRITE)];
+        let print = fingerprint(&base, None);
+        assert_eq!(print, fingerprint(&base.clone(), None));
+        let changed: Vec<Box<dyn Fn(&mut ForgeRepo)>> = vec![
+            Box::new(|r| r.perm.push = true),
+            Box::new(|r| r.archived = true),
+            Box::new(|r| r.default_branch = "dev".into()),
+            Box::new(|r| r.full_name = "o/z".into()),
+            Box::new(|r| r.visibility = Visibility::Public),
+            Box::new(|r| r.link.push('/')),
+        ];
+        for change in changed {
+            let mut other = base.clone();
+            change(&mut other[0]);
+            assert_ne!(fingerprint(&other, None), print);
+        }
+        assert_ne!(
+            fingerprint(&base, Some("acme*")),
+            print,
+            "a new filter means a new plan"
+        );
+        assert_ne!(fingerprint(&base[..1], None), print);
+        // Field boundaries matter: moving a character between fields changes the print.
+        let mut shifted = base.clone();
+        shifted[0].namespace = "o/".into();
+        shifted[0].full_name = "a".into();
+        let mut plain = base.clone();
+        plain[0].namespace = "o".into();
+        plain[0].full_name = "/a".into();
+        assert_ne!(fingerprint(&shifted, None), fingerprint(&plain, None));
     }
 
     #[test]

@@ -8,4 +8,5 @@ mod forge_github;
 mod health;
 mod helpers;
 mod pages;
+mod store_conformance;
 mod sync_engine;

@@ -540,3 +540,71 @@ on_both!(the_repository_filter_keeps_matching_namespaces_only, |h| {
     engine.sync(user, Trigger::Manual).await.unwrap();
     assert_eq!(h.names(user).await, ["acme-labs/x", "acme/api"]);
 });
+
+on_both!(
+    an_identical_listing_skips_planning_until_the_rows_are_touched_elsewhere,
+    |h| {
+        let user = h.user("octocat").await;
+        h.sim.world().seed("octocat", 2, 30);
+        h.sync(user).await;
+        let fingerprint =
+            h.db.user_by_id(user)
+                .await
+                .unwrap()
+                .unwrap()
+                .user_listing_hash;
+        assert_eq!(fingerprint.len(), 64);
+        let again = h.sync(user).await;
+        assert_eq!((again.listed, again.added, again.revoked), (30, 0, 0));
+
+        // Something outside a sync removes a row and says so: the next sync plans in full.
+        let victim = h.db.user_repos(user).await.unwrap()[0].repo.repo_id;
+        match &h.db {
+            Database::Sqlite(pool) => sqlx::query("DELETE FROM perms WHERE perm_repo_id = $1")
+                .bind(victim)
+                .execute(pool)
+                .await
+                .map(drop),
+            Database::Postgres(pool) => sqlx::query("DELETE FROM perms WHERE perm_repo_id = $1")
+                .bind(victim)
+                .execute(pool)
+                .await
+                .map(drop),
+        }
+        .unwrap();
+        h.db.forget_listing(user).await.unwrap();
+        let repaired = h.sync(user).await;
+        assert_eq!(repaired.added, 1);
+        assert_eq!(h.names(user).await.len(), 30);
+    }
+);
+
+on_both!(
+    an_ignored_empty_listing_is_not_taken_as_the_reference,
+    |h| {
+        let user = h.user("octocat").await;
+        h.sim.world().seed("octocat", 1, 4);
+        h.sync(user).await;
+        let before =
+            h.db.user_by_id(user)
+                .await
+                .unwrap()
+                .unwrap()
+                .user_listing_hash;
+        h.sim.faults().empty_listing = true;
+        assert_eq!(h.sync(user).await.outcome, Outcome::EmptyIgnored);
+        assert_eq!(
+            h.db.user_by_id(user)
+                .await
+                .unwrap()
+                .unwrap()
+                .user_listing_hash,
+            before
+        );
+        // The forge recovers with one repository fewer: that is applied in full.
+        h.sim.faults().empty_listing = false;
+        let id = *h.sim.world().repos.keys().next().unwrap();
+        h.sim.world().repos.remove(&id);
+        assert_eq!(h.sync(user).await.revoked, 1);
+    }
+);
