@@ -437,13 +437,13 @@ mod tests {
         let base = vec![forge_repo("1", "o/a", READ), forge_repo("2", "o/b", WRITE)];
         let print = fingerprint(&base, None);
         assert_eq!(print, fingerprint(&base.clone(), None));
-        let changed: Vec<Box<dyn Fn(&mut ForgeRepo)>> = vec![
-            Box::new(|r| r.perm.push = true),
-            Box::new(|r| r.archived = true),
-            Box::new(|r| r.default_branch = "dev".into()),
-            Box::new(|r| r.full_name = "o/z".into()),
-            Box::new(|r| r.visibility = Visibility::Public),
-            Box::new(|r| r.link.push('/')),
+        let changed: [fn(&mut ForgeRepo); 6] = [
+            |r| r.perm.push = true,
+            |r| r.archived = true,
+            |r| r.default_branch = "dev".into(),
+            |r| r.full_name = "o/z".into(),
+            |r| r.visibility = Visibility::Public,
+            |r| r.link.push('/'),
         ];
         for change in changed {
             let mut other = base.clone();
