@@ -79,7 +79,13 @@ async fn setup(db: Database) -> Setup {
         HttpClient::new(Policy::default()),
         4,
     ));
-    let engine = Engine::new(db.clone(), forge, secrets.clone(), Settings::default());
+    let engine = Engine::new(
+        db.clone(),
+        forge,
+        None,
+        secrets.clone(),
+        Settings::default(),
+    );
     Setup {
         sim,
         db,

@@ -140,7 +140,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .user_by_login(&args.user)
                 .await?
                 .with_context(|| format!("there is no user named {}", args.user))?;
-            let engine = Engine::new(db.clone(), forge, secrets(&config)?, config.sync_settings());
+            let oauth = config
+                .oauth_client()
+                .map_err(|e| anyhow::anyhow!("the OAuth settings are not valid: {e}"))?;
+            let engine = Engine::new(
+                db.clone(),
+                forge,
+                oauth,
+                secrets(&config)?,
+                config.sync_settings(),
+            );
             let report = engine.sync(user.user_id, Trigger::Cli).await?;
             let note = match report.outcome {
                 Outcome::Success => String::new(),

@@ -45,11 +45,18 @@ impl fmt::Debug for Secret {
 impl FromStr for Secret {
     type Err = String;
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        if raw.chars().count() < 32 {
-            return Err("must be at least 32 characters (e.g. `openssl rand -hex 32`)".into());
+        if raw.is_empty() {
+            return Err("must not be empty".into());
         }
         Ok(Secret(raw.to_string()))
     }
+}
+
+fn parse_server_key(raw: &str) -> Result<Secret, String> {
+    if raw.chars().count() < 32 {
+        return Err("must be at least 32 characters (e.g. `openssl rand -hex 32`)".into());
+    }
+    raw.parse()
 }
 
 fn parse_duration(raw: &str) -> Result<Duration, String> {
@@ -123,8 +130,21 @@ pub struct Config {
     pub forge_rate_wait: Duration,
 
     /// Key that seals forge tokens at rest (32+ characters) [default: generated into the data dir].
-    #[arg(long, env = "REPOSYNC_SECRET", hide_env_values = true, global = true)]
+    #[arg(long, env = "REPOSYNC_SECRET", hide_env_values = true, value_parser = parse_server_key, global = true)]
     pub secret: Option<Secret>,
+
+    /// The OAuth application's client id at the forge (for sign-in and token renewal).
+    #[arg(long, env = "REPOSYNC_OAUTH_CLIENT_ID", global = true)]
+    pub oauth_client_id: Option<String>,
+
+    /// The OAuth application's client secret.
+    #[arg(
+        long,
+        env = "REPOSYNC_OAUTH_CLIENT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub oauth_client_secret: Option<Secret>,
 
     /// A user's list older than this is synced when they ask for it.
     #[arg(long, env = "REPOSYNC_SYNC_STALE_AFTER", default_value = "72h", value_parser = parse_duration, global = true)]
@@ -166,6 +186,27 @@ impl Config {
                 std::sync::Arc::new(github::GitHub::new(&api, client, self.forge_concurrency))
             }
         })
+    }
+
+    /// The forge's OAuth client, when a forge and its application are configured.
+    pub fn oauth_client(&self) -> Result<Option<crate::forge::oauth::OAuthClient>, String> {
+        use crate::forge::github;
+        let (Some(kind), Some(id), Some(secret)) =
+            (self.forge, &self.oauth_client_id, &self.oauth_client_secret)
+        else {
+            return Ok(None);
+        };
+        let forge_url = self
+            .forge_url
+            .as_ref()
+            .map(Url::as_str)
+            .unwrap_or(kind.default_url());
+        let endpoints = match kind {
+            ForgeKind::Github => github::oauth_endpoints(forge_url),
+        };
+        let redirect = self.server_url().join("login").map_err(|e| e.to_string())?;
+        crate::forge::oauth::OAuthClient::new(endpoints, id, secret.expose(), redirect.as_str())
+            .map(Some)
     }
 
     /// The sync engine's settings.
@@ -217,6 +258,8 @@ mod tests {
             forge_concurrency: 4,
             forge_rate_wait: Duration::from_secs(60),
             secret: None,
+            oauth_client_id: None,
+            oauth_client_secret: None,
             sync_stale_after: Duration::from_secs(72 * 3600),
             sync_lease_ttl: Duration::from_secs(60),
             repo_filter: None,
@@ -233,8 +276,8 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert!(parse_concurrency("0").is_err() && parse_concurrency("33").is_err());
         assert_eq!(parse_concurrency("8").unwrap(), 8);
-        assert!("short".parse::<Secret>().is_err());
-        let secret: Secret = "0123456789abcdef0123456789abcdef".parse().unwrap();
+        assert!(parse_server_key("short").is_err());
+        let secret = parse_server_key("0123456789abcdef0123456789abcdef").unwrap();
         assert!(!format!("{secret:?}").contains("0123"));
     }
 

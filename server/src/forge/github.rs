@@ -113,6 +113,19 @@ pub fn api_url(forge_url: &str) -> String {
     }
 }
 
+/// GitHub's OAuth endpoints, on the forge URL (not the API URL); PKCE is not used.
+pub fn oauth_endpoints(forge_url: &str) -> super::oauth::OAuthEndpoints {
+    let base = forge_url.trim_end_matches('/');
+    super::oauth::OAuthEndpoints {
+        authorize: format!("{base}/login/oauth/authorize"),
+        token: format!("{base}/login/oauth/access_token"),
+        scopes: ["repo", "repo:status", "user:email", "read:org"]
+            .map(String::from)
+            .to_vec(),
+        pkce: false,
+    }
+}
+
 fn parse_page(reply: &Reply) -> Result<CachedPage, ForgeError> {
     let items: Vec<GhRepo> = serde_json::from_slice(&reply.body)
         .map_err(|e| ForgeError::Malformed(format!("repository list: {e}")))?;

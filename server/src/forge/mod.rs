@@ -8,6 +8,7 @@
 pub mod github;
 pub mod http;
 pub mod link;
+pub mod oauth;
 
 use std::{fmt, time::SystemTime};
 

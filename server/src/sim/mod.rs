@@ -7,6 +7,7 @@
 //! counted in [`Counters`], so tests can prove what a listing cost.
 
 pub mod github;
+pub mod oauth;
 
 use std::{
     collections::BTreeMap,
@@ -61,8 +62,20 @@ impl SimRepo {
 pub struct World {
     pub users: Vec<SimUser>,
     pub repos: BTreeMap<u64, SimRepo>,
+    /// How long issued access tokens live; `None`: forever (GitHub OAuth apps).
+    pub token_lifetime: Option<Duration>,
+    /// When issued access tokens expire.
+    expiry: BTreeMap<String, SystemTime>,
+    /// Refresh tokens and whose they are.
+    refresh_tokens: BTreeMap<String, String>,
+    /// Authorization codes waiting to be exchanged: code → (login, redirect URI).
+    codes: BTreeMap<String, (String, String)>,
     next_id: u64,
 }
+
+/// The OAuth application the simulator knows (Reposync's registration).
+pub const OAUTH_CLIENT_ID: &str = "reposync-sim-client";
+pub const OAUTH_CLIENT_SECRET: &str = "reposync-sim-secret";
 
 impl World {
     fn next_id(&mut self) -> u64 {
@@ -129,18 +142,63 @@ impl World {
             .expect("a repository the test created")
     }
 
-    /// The user a token belongs to.
+    /// The user a live (unexpired) token belongs to.
     pub fn user_by_token(&self, token: &str) -> Option<&SimUser> {
+        if self
+            .expiry
+            .get(token)
+            .is_some_and(|at| *at <= SystemTime::now())
+        {
+            return None;
+        }
         self.users
             .iter()
             .find(|u| u.tokens.iter().any(|t| t == token))
     }
 
-    /// Revokes every token of `login`.
+    /// Issues `login` a new access token (expiring after `token_lifetime`) and refresh token.
+    pub fn issue_tokens(&mut self, login: &str) -> (String, String) {
+        let id = self.next_id();
+        let access = format!("sim-{login}-access-{id}");
+        let refresh = format!("sim-{login}-refresh-{id}");
+        if let Some(lifetime) = self.token_lifetime {
+            self.expiry
+                .insert(access.clone(), SystemTime::now() + lifetime);
+        }
+        self.refresh_tokens
+            .insert(refresh.clone(), login.to_string());
+        if let Some(user) = self.users.iter_mut().find(|u| u.login == login) {
+            user.tokens.push(access.clone());
+        }
+        (access, refresh)
+    }
+
+    /// Trades a refresh token for new tokens; the old refresh token stops working (rotation).
+    pub fn refresh(&mut self, refresh: &str) -> Option<(String, String)> {
+        let login = self.refresh_tokens.remove(refresh)?;
+        Some(self.issue_tokens(&login))
+    }
+
+    /// A code for `login` to exchange once, from `redirect_uri`.
+    pub fn issue_code(&mut self, login: &str, redirect_uri: &str) -> String {
+        let code = format!("code-{}", self.next_id());
+        self.codes
+            .insert(code.clone(), (login.to_string(), redirect_uri.to_string()));
+        code
+    }
+
+    /// Redeems a code (once): the login it was issued for.
+    pub fn redeem_code(&mut self, code: &str, redirect_uri: Option<&str>) -> Option<String> {
+        let (login, expected) = self.codes.remove(code)?;
+        redirect_uri.is_none_or(|r| r == expected).then_some(login)
+    }
+
+    /// Revokes every access and refresh token of `login`.
     pub fn revoke_tokens(&mut self, login: &str) {
         for user in self.users.iter_mut().filter(|u| u.login == login) {
             user.tokens.clear();
         }
+        self.refresh_tokens.retain(|_, owner| owner != login);
     }
 
     /// The repositories `login` can reach, sorted by full name (GitHub's default order).
@@ -284,6 +342,7 @@ impl Simulator {
         let addr = listener.local_addr()?;
         let router = Router::new()
             .merge(github::routes())
+            .merge(oauth::routes())
             .with_state(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {

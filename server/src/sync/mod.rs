@@ -23,8 +23,8 @@ use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
 use crate::{
-    forge::{Forge, ForgeError, ForgeRepo},
-    store::{repos::Repo, runs::RunFinish, secrets::Secrets, Database, StoreError},
+    forge::{oauth::OAuthClient, Forge, ForgeError, ForgeRepo},
+    store::{repos::Repo, runs::RunFinish, secrets::Secrets, users::User, Database, StoreError},
 };
 use filter::RepoFilter;
 
@@ -164,6 +164,8 @@ impl Default for Settings {
 pub struct Engine {
     db: Database,
     forge: Arc<dyn Forge>,
+    /// Renews expiring forge tokens; without it a token is used until the forge refuses it.
+    oauth: Option<OAuthClient>,
     secrets: Secrets,
     settings: Settings,
     /// This process's name in leases.
@@ -176,6 +178,7 @@ impl Engine {
     pub fn new(
         db: Database,
         forge: Arc<dyn Forge>,
+        oauth: Option<OAuthClient>,
         secrets: Secrets,
         settings: Settings,
     ) -> Arc<Self> {
@@ -188,6 +191,7 @@ impl Engine {
         Arc::new(Engine {
             db,
             forge,
+            oauth,
             secrets,
             settings,
             owner,
@@ -363,15 +367,11 @@ impl Engine {
             .user_by_id(user_id)
             .await?
             .ok_or(SyncError::UnknownUser)?;
-        let sealed = user
-            .user_token
-            .as_deref()
-            .ok_or_else(|| SyncError::NoToken(user.user_login.clone()))?;
-        let token = self
-            .secrets
-            .open(sealed)
-            .map_err(|_| SyncError::NoToken(user.user_login.clone()))?;
         let run_id = self.db.start_run(user_id, trigger.as_str()).await?;
+        let token = match self.usable_token(&user).await {
+            Ok(token) => token,
+            Err(error) => return self.fail(&user, run_id, error).await,
+        };
 
         let cache = cache::UserPages {
             db: self.db.clone(),
@@ -379,19 +379,7 @@ impl Engine {
         };
         let listing = match self.forge.list_repos(&token, &cache).await {
             Ok(listing) => listing,
-            Err(error) => {
-                if error == ForgeError::Unauthorized {
-                    self.db.mark_user_reauth(user_id).await?;
-                }
-                let finish = RunFinish {
-                    outcome: "failed".into(),
-                    error: error.to_string(),
-                    ..RunFinish::default()
-                };
-                self.db.finish_run(run_id, &finish).await?;
-                tracing::info!(user = %user.user_login, %error, "sync failed");
-                return Err(error.into());
-            }
+            Err(error) => return self.fail(&user, run_id, error.into()).await,
         };
         let list_ms = started.elapsed().as_millis() as u64;
         let writing = Instant::now();
@@ -534,7 +522,53 @@ impl Engine {
     }
 }
 
+/// Renew a forge token this long before it expires.
+const REFRESH_MARGIN_S: i64 = 300;
+
 impl Engine {
+    /// The user's forge token, renewed first if it is about to expire.
+    async fn usable_token(&self, user: &User) -> Result<String, SyncError> {
+        let no_token = || SyncError::NoToken(user.user_login.clone());
+        let sealed = user.user_token.as_deref().ok_or_else(no_token)?;
+        let token = self.secrets.open(sealed).map_err(|_| no_token())?;
+        let expiring =
+            user.user_expiry > 0 && user.user_expiry - crate::store::now_s() < REFRESH_MARGIN_S;
+        // Without a way to renew it, the forge decides whether the token still works.
+        let (true, Some(oauth), Some(sealed_refresh)) =
+            (expiring, &self.oauth, user.user_refresh.as_deref())
+        else {
+            return Ok(token);
+        };
+        let refresh = self.secrets.open(sealed_refresh).map_err(|_| no_token())?;
+        let renewed = oauth.refresh(&refresh).await?;
+        let next_refresh = renewed.refresh.as_deref().unwrap_or(&refresh);
+        self.db
+            .set_user_token(
+                user.user_id,
+                &self.secrets.seal(&renewed.access),
+                Some(&self.secrets.seal(next_refresh)),
+                renewed.expires_at.unwrap_or(0),
+            )
+            .await?;
+        tracing::info!(user = %user.user_login, "renewed the forge token before syncing");
+        Ok(renewed.access)
+    }
+
+    /// Records a failed sync; a refused token marks the user as needing to log in again.
+    async fn fail(&self, user: &User, run_id: i64, error: SyncError) -> SyncResult {
+        if error == SyncError::Forge(ForgeError::Unauthorized) {
+            self.db.mark_user_reauth(user.user_id).await?;
+        }
+        let finish = RunFinish {
+            outcome: "failed".into(),
+            error: error.to_string(),
+            ..RunFinish::default()
+        };
+        self.db.finish_run(run_id, &finish).await?;
+        tracing::info!(user = %user.user_login, %error, "sync failed");
+        Err(error)
+    }
+
     /// Completes a sync whose listing matched the last applied one: nothing but the run record
     /// and the user's last-success time are written.
     async fn record_unchanged(

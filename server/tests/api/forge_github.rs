@@ -275,3 +275,110 @@ async fn pages_are_fetched_concurrently() {
     // Sequential would be 10 × 50 ms; with 5 at once it is 1 + 2 rounds.
     assert!(elapsed < Duration::from_millis(400), "took {elapsed:?}");
 }
+
+mod oauth {
+    use server::{
+        forge::{github, oauth::OAuthClient, Forge, ForgeError},
+        sim::{Simulator, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET},
+    };
+
+    fn oauth_client(sim: &Simulator, secret: &str) -> OAuthClient {
+        let endpoints = github::oauth_endpoints(&sim.url());
+        OAuthClient::new(
+            endpoints,
+            OAUTH_CLIENT_ID,
+            secret,
+            "http://127.0.0.1:9/login",
+        )
+        .unwrap()
+    }
+
+    /// Follows the authorize URL as a browser would, without following the redirect back.
+    async fn approve(url: &str) -> (String, String) {
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let response = browser.get(url).send().await.unwrap();
+        assert_eq!(response.status(), 302, "the simulator approves at once");
+        let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+        assert!(location.as_str().starts_with("http://127.0.0.1:9/login?"));
+        let param = |name: &str| {
+            location
+                .query_pairs()
+                .find(|(k, _)| k == name)
+                .unwrap()
+                .1
+                .into_owned()
+        };
+        (param("code"), param("state"))
+    }
+
+    #[tokio::test]
+    async fn a_login_exchanges_its_code_once_and_refresh_tokens_rotate() {
+        let sim = Simulator::start().await.unwrap();
+        sim.world().add_user("octocat");
+        sim.world().token_lifetime = Some(std::time::Duration::from_secs(3600));
+        let oauth = oauth_client(&sim, OAUTH_CLIENT_SECRET);
+        let login = oauth.authorize();
+        assert!(
+            login
+                .url
+                .contains("scope=repo+repo%3Astatus+user%3Aemail+read%3Aorg"),
+            "{}",
+            login.url
+        );
+        let (code, state) = approve(&login.url).await;
+        assert_eq!(state, login.state, "the state comes back unchanged");
+
+        let tokens = oauth.exchange(&code, None).await.unwrap();
+        assert!(tokens.expires_at.unwrap() > server::store::now_s() + 3000);
+        let api = super::client(&sim);
+        assert_eq!(api.whoami(&tokens.access).await.unwrap().login, "octocat");
+        assert_eq!(
+            oauth.exchange(&code, None).await.unwrap_err(),
+            ForgeError::Unauthorized,
+            "a code works once"
+        );
+
+        let renewed = oauth
+            .refresh(tokens.refresh.as_deref().unwrap())
+            .await
+            .unwrap();
+        assert_ne!(renewed.access, tokens.access);
+        assert_eq!(api.whoami(&renewed.access).await.unwrap().login, "octocat");
+        let reused = oauth
+            .refresh(tokens.refresh.as_deref().unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            reused,
+            ForgeError::Unauthorized,
+            "a used refresh token is refused"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_wrong_client_secret_is_refused() {
+        let sim = Simulator::start().await.unwrap();
+        sim.world().add_user("octocat");
+        let oauth = oauth_client(&sim, "not-the-secret");
+        let (code, _) = approve(&oauth.authorize().url).await;
+        assert_eq!(
+            oauth.exchange(&code, None).await.unwrap_err(),
+            ForgeError::Unauthorized
+        );
+    }
+
+    #[tokio::test]
+    async fn expired_access_tokens_are_refused_by_the_api() {
+        let sim = Simulator::start().await.unwrap();
+        sim.world().add_user("octocat");
+        sim.world().token_lifetime = Some(std::time::Duration::ZERO);
+        let (access, _) = sim.world().issue_tokens("octocat");
+        assert_eq!(
+            super::client(&sim).whoami(&access).await.unwrap_err(),
+            ForgeError::Unauthorized
+        );
+    }
+}

@@ -55,6 +55,8 @@ pub fn test_config(data_dir: &TempDir, database_url: Option<String>) -> Config {
         forge_concurrency: 4,
         forge_rate_wait: std::time::Duration::from_secs(60),
         secret: None,
+        oauth_client_id: None,
+        oauth_client_secret: None,
         sync_stale_after: std::time::Duration::from_secs(72 * 3600),
         sync_lease_ttl: std::time::Duration::from_secs(60),
         repo_filter: None,

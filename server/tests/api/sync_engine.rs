@@ -44,6 +44,16 @@ fn engine_for(
     secrets: &Secrets,
     settings: Settings,
 ) -> Arc<Engine> {
+    engine_with_oauth(sim, db, secrets, settings, None)
+}
+
+fn engine_with_oauth(
+    sim: &Simulator,
+    db: &Database,
+    secrets: &Secrets,
+    settings: Settings,
+    oauth: Option<server::forge::oauth::OAuthClient>,
+) -> Arc<Engine> {
     let policy = Policy {
         timeout: Duration::from_secs(5),
         retries: 1,
@@ -51,7 +61,7 @@ fn engine_for(
         max_rate_wait: Duration::ZERO,
     };
     let forge = Arc::new(GitHub::new(&sim.url(), HttpClient::new(policy), 4).with_per_page(50));
-    Engine::new(db.clone(), forge, secrets.clone(), settings)
+    Engine::new(db.clone(), forge, oauth, secrets.clone(), settings)
 }
 
 impl Harness {
@@ -606,5 +616,77 @@ on_both!(
         let id = *h.sim.world().repos.keys().next().unwrap();
         h.sim.world().repos.remove(&id);
         assert_eq!(h.sync(user).await.revoked, 1);
+    }
+);
+
+/// A user whose forge token expires within the renewal margin, and an engine that can renew it.
+async fn expiring_user(h: &Harness) -> (i64, String, Arc<Engine>) {
+    h.sim.world().add_user("octocat");
+    h.sim.world().token_lifetime = Some(Duration::from_secs(120));
+    let (access, refresh) = h.sim.world().issue_tokens("octocat");
+    h.sim.world().seed("octocat", 1, 3);
+    let user =
+        h.db.create_user(&NewUser {
+            login: "octocat".into(),
+            ..NewUser::default()
+        })
+        .await
+        .unwrap()
+        .user_id;
+    let expiry = server::store::now_s() + 120;
+    h.db.set_user_token(
+        user,
+        &h.secrets.seal(&access),
+        Some(&h.secrets.seal(&refresh)),
+        expiry,
+    )
+    .await
+    .unwrap();
+    let endpoints = server::forge::github::oauth_endpoints(&h.sim.url());
+    let oauth = server::forge::oauth::OAuthClient::new(
+        endpoints,
+        server::sim::OAUTH_CLIENT_ID,
+        server::sim::OAUTH_CLIENT_SECRET,
+        "http://127.0.0.1:9/login",
+    )
+    .unwrap();
+    (
+        user,
+        access,
+        engine_with_oauth(&h.sim, &h.db, &h.secrets, Settings::default(), Some(oauth)),
+    )
+}
+
+on_both!(an_expiring_token_is_renewed_before_the_sync, |h| {
+    let (user, old_access, engine) = expiring_user(&h).await;
+    let report = engine.sync(user, Trigger::Manual).await.unwrap();
+    assert_eq!(report.added, 3);
+    let row = h.db.user_by_id(user).await.unwrap().unwrap();
+    let access = h.secrets.open(row.user_token.as_deref().unwrap()).unwrap();
+    assert_ne!(access, old_access, "a new access token is stored, sealed");
+    assert!(row.user_expiry > server::store::now_s() + 60);
+    assert!(!row.user_reauth);
+});
+
+on_both!(
+    a_refused_renewal_asks_for_a_new_login_and_keeps_the_data,
+    |h| {
+        let (user, _, engine) = expiring_user(&h).await;
+        engine.sync(user, Trigger::Manual).await.unwrap();
+        // Make the stored token expire again, and let the forge forget the refresh token.
+        h.db.set_user_token(
+            user,
+            &h.secrets.seal("stale"),
+            Some(&h.secrets.seal("unknown-refresh")),
+            server::store::now_s() + 10,
+        )
+        .await
+        .unwrap();
+        let error = engine.sync(user, Trigger::Manual).await.unwrap_err();
+        assert_eq!(error, SyncError::Forge(ForgeError::Unauthorized));
+        assert!(h.db.user_by_id(user).await.unwrap().unwrap().user_reauth);
+        assert_eq!(h.names(user).await.len(), 3);
+        let run = &h.db.runs_for_user(user, 1).await.unwrap()[0];
+        assert_eq!(run.run_outcome, "failed");
     }
 );
