@@ -223,8 +223,11 @@ impl Engine {
 
     /// Whether `user_synced` (a unix time) is older than the stale threshold.
     pub fn is_stale(&self, user_synced: i64) -> bool {
-        let age = crate::store::now_s().saturating_sub(user_synced);
-        age < 0 || age as u64 >= self.settings.stale_after.as_secs()
+        is_stale(
+            user_synced,
+            crate::store::now_s(),
+            self.settings.stale_after,
+        )
     }
 
     /// Syncs `user_id`, or joins the sync already running for them, and returns its result.
@@ -522,6 +525,12 @@ impl Engine {
     }
 }
 
+/// Whether a list last synced at `synced` (unix seconds; 0 = never) needs a lazy sync at `now`.
+/// A time in the future (a clock moved back) counts as stale rather than fresh forever.
+pub fn is_stale(synced: i64, now: i64, stale_after: Duration) -> bool {
+    synced <= 0 || synced > now || (now - synced) as u64 >= stale_after.as_secs()
+}
+
 /// Renew a forge token this long before it expires.
 const REFRESH_MARGIN_S: i64 = 300;
 
@@ -617,4 +626,23 @@ fn hostname() -> String {
     std::fs::read_to_string("/etc/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_else(|_| "host".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_go_stale_after_the_threshold() {
+        let day = Duration::from_secs(24 * 3600);
+        let now = 1_800_000_000;
+        assert!(is_stale(0, now, 3 * day), "never synced");
+        assert!(!is_stale(now - 3600, now, 3 * day));
+        assert!(!is_stale(now - 3 * 86_400 + 1, now, 3 * day));
+        assert!(is_stale(now - 3 * 86_400, now, 3 * day), "exactly 72 hours");
+        assert!(
+            is_stale(now + 60, now, 3 * day),
+            "a sync time in the future"
+        );
+    }
 }
