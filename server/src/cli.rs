@@ -133,7 +133,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Sync(args) => {
             let db = open(&config).await?;
-            let Some(forge) = config.forge_client() else {
+            let forge = config
+                .forge_client()
+                .map_err(|e| anyhow::anyhow!("the forge settings are not valid: {e}"))?;
+            let Some(forge) = forge else {
                 bail!("no forge is configured: set REPOSYNC_FORGE (and REPOSYNC_FORGE_URL)");
             };
             let user = db

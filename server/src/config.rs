@@ -15,13 +15,18 @@ use crate::{sync::filter::RepoFilter, telemetry::LogSpec};
 pub enum ForgeKind {
     /// GitHub or GitHub Enterprise Server.
     Github,
+    /// Gitea.
+    Gitea,
+    /// Forgejo (Gitea's API).
+    Forgejo,
 }
 
 impl ForgeKind {
-    /// The forge's public URL when none is configured.
-    pub fn default_url(self) -> &'static str {
+    /// The forge's public URL when none is configured; self-hosted-only forges have none.
+    pub fn default_url(self) -> Option<&'static str> {
         match self {
-            ForgeKind::Github => "https://github.com",
+            ForgeKind::Github => Some("https://github.com"),
+            ForgeKind::Gitea | ForgeKind::Forgejo => None,
         }
     }
 }
@@ -162,47 +167,73 @@ pub struct Config {
 }
 
 impl Config {
+    /// The configured forge and its public URL, if a forge is configured.
+    fn forge_and_url(&self) -> Result<Option<(ForgeKind, String)>, String> {
+        let Some(kind) = self.forge else {
+            return Ok(None);
+        };
+        let url = match (&self.forge_url, kind.default_url()) {
+            (Some(url), _) => url.as_str().trim_end_matches('/').to_string(),
+            (None, Some(default)) => default.to_string(),
+            (None, None) => {
+                return Err(format!("REPOSYNC_FORGE_URL is required for {kind:?}").to_lowercase())
+            }
+        };
+        Ok(Some((kind, url)))
+    }
+
     /// The forge client this configuration describes, if a forge is configured.
-    pub fn forge_client(&self) -> Option<std::sync::Arc<dyn crate::forge::Forge>> {
-        use crate::forge::{github, http};
-        let kind = self.forge?;
-        let forge_url = self
-            .forge_url
-            .as_ref()
-            .map(Url::as_str)
-            .unwrap_or(kind.default_url());
+    pub fn forge_client(&self) -> Result<Option<std::sync::Arc<dyn crate::forge::Forge>>, String> {
+        use crate::forge::{gitea, github, http};
+        let Some((kind, forge_url)) = self.forge_and_url()? else {
+            return Ok(None);
+        };
         let policy = http::Policy {
             max_rate_wait: self.forge_rate_wait,
             ..http::Policy::default()
         };
         let client = http::HttpClient::new(policy);
-        Some(match kind {
-            ForgeKind::Github => {
-                let api = self
-                    .forge_api_url
-                    .as_ref()
-                    .map(|u| u.as_str().to_string())
-                    .unwrap_or_else(|| github::api_url(forge_url));
-                std::sync::Arc::new(github::GitHub::new(&api, client, self.forge_concurrency))
+        let api = |default: String| {
+            self.forge_api_url
+                .as_ref()
+                .map(|u| u.as_str().to_string())
+                .unwrap_or(default)
+        };
+        let forge: std::sync::Arc<dyn crate::forge::Forge> = match kind {
+            ForgeKind::Github => std::sync::Arc::new(github::GitHub::new(
+                &api(github::api_url(&forge_url)),
+                client,
+                self.forge_concurrency,
+            )),
+            ForgeKind::Gitea | ForgeKind::Forgejo => {
+                let name = if kind == ForgeKind::Gitea {
+                    "Gitea"
+                } else {
+                    "Forgejo"
+                };
+                std::sync::Arc::new(gitea::Gitea::new(
+                    &api(gitea::api_url(&forge_url)),
+                    client,
+                    self.forge_concurrency,
+                    name,
+                ))
             }
-        })
+        };
+        Ok(Some(forge))
     }
 
     /// The forge's OAuth client, when a forge and its application are configured.
     pub fn oauth_client(&self) -> Result<Option<crate::forge::oauth::OAuthClient>, String> {
-        use crate::forge::github;
-        let (Some(kind), Some(id), Some(secret)) =
-            (self.forge, &self.oauth_client_id, &self.oauth_client_secret)
-        else {
+        use crate::forge::{gitea, github};
+        let (Some(id), Some(secret)) = (&self.oauth_client_id, &self.oauth_client_secret) else {
             return Ok(None);
         };
-        let forge_url = self
-            .forge_url
-            .as_ref()
-            .map(Url::as_str)
-            .unwrap_or(kind.default_url());
+        let Some((kind, forge_url)) = self.forge_and_url()? else {
+            return Ok(None);
+        };
         let endpoints = match kind {
-            ForgeKind::Github => github::oauth_endpoints(forge_url),
+            ForgeKind::Github => github::oauth_endpoints(&forge_url),
+            ForgeKind::Gitea | ForgeKind::Forgejo => gitea::oauth_endpoints(&forge_url),
         };
         let redirect = self.server_url().join("login").map_err(|e| e.to_string())?;
         crate::forge::oauth::OAuthClient::new(endpoints, id, secret.expose(), redirect.as_str())

@@ -6,14 +6,14 @@
 //! Permissions come with each repository, so a listing costs one call per page and nothing per
 //! repository.
 
-use futures::{stream, StreamExt, TryStreamExt};
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, IF_NONE_MATCH};
+use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 
 use super::{
     http::{HttpClient, Reply},
-    link, CachedPage, Forge, ForgeError, ForgeRepo, ForgeUser, Listing, ListingStats, PageCache,
-    Perm, Visibility,
+    link,
+    paging::{self, auth_headers, last_page, NumberedPages},
+    CachedPage, Forge, ForgeError, ForgeRepo, ForgeUser, Listing, PageCache, Perm, Visibility,
 };
 
 /// The most repositories GitHub returns on one page.
@@ -43,6 +43,16 @@ impl GitHub {
         self.per_page = per_page.clamp(1, PER_PAGE);
         self
     }
+}
+
+impl NumberedPages for GitHub {
+    fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    fn concurrency(&self) -> usize {
+        self.concurrency
+    }
 
     fn page_url(&self, page: u32) -> String {
         format!(
@@ -51,15 +61,8 @@ impl GitHub {
         )
     }
 
-    fn headers(token: &str) -> Result<HeaderMap, ForgeError> {
-        let mut headers = HeaderMap::new();
-        let bearer = HeaderValue::from_str(&format!("Bearer {token}"))
-            .map_err(|_| ForgeError::Unauthorized)?;
-        headers.insert(AUTHORIZATION, bearer);
-        headers.insert(
-            ACCEPT,
-            HeaderValue::from_static("application/vnd.github+json"),
-        );
+    fn headers(&self, token: &str) -> Result<HeaderMap, ForgeError> {
+        let mut headers = auth_headers("Bearer", token, "application/vnd.github+json")?;
         headers.insert(
             "x-github-api-version",
             HeaderValue::from_static("2022-11-28"),
@@ -67,39 +70,16 @@ impl GitHub {
         Ok(headers)
     }
 
-    /// One page, conditionally when the cache has it.
-    async fn page(
-        &self,
-        token: &str,
-        number: u32,
-        cache: &dyn PageCache,
-    ) -> Result<(CachedPage, ListingStats), ForgeError> {
-        let url = self.page_url(number);
-        let mut headers = Self::headers(token)?;
-        let cached = cache.get(&url).await;
-        if let Some(etag) = cached
-            .as_ref()
-            .and_then(|c| HeaderValue::from_str(&c.etag).ok())
-        {
-            headers.insert(IF_NONE_MATCH, etag);
-        }
-        let reply = self.http.get(&url, headers).await?;
-        let mut stats = ListingStats {
-            pages: 1,
-            calls: reply.attempts,
-            not_modified: 0,
-        };
-        if reply.status == reqwest::StatusCode::NOT_MODIFIED {
-            let page = cached
-                .ok_or_else(|| ForgeError::Malformed("304 for a page never fetched".into()))?;
-            stats.not_modified = 1;
-            return Ok((page, stats));
-        }
-        let page = parse_page(&reply)?;
-        if !page.etag.is_empty() {
-            cache.put(&url, page.clone()).await;
-        }
-        Ok((page, stats))
+    fn parse_page(&self, reply: &Reply) -> Result<CachedPage, ForgeError> {
+        let items: Vec<GhRepo> = serde_json::from_slice(&reply.body)
+            .map_err(|e| ForgeError::Malformed(format!("repository list: {e}")))?;
+        let links = reply.header("link").map(link::parse).unwrap_or_default();
+        Ok(CachedPage {
+            etag: reply.header("etag").unwrap_or_default().to_string(),
+            last_page: last_page(&links),
+            has_next: links.next.is_some(),
+            repos: items.into_iter().map(GhRepo::into_forge).collect(),
+        })
     }
 }
 
@@ -126,23 +106,6 @@ pub fn oauth_endpoints(forge_url: &str) -> super::oauth::OAuthEndpoints {
     }
 }
 
-fn parse_page(reply: &Reply) -> Result<CachedPage, ForgeError> {
-    let items: Vec<GhRepo> = serde_json::from_slice(&reply.body)
-        .map_err(|e| ForgeError::Malformed(format!("repository list: {e}")))?;
-    let links = reply.header("link").map(link::parse).unwrap_or_default();
-    let last_page = links
-        .last
-        .as_deref()
-        .and_then(|u| link::query_param(u, "page"))
-        .and_then(|p| p.parse().ok());
-    Ok(CachedPage {
-        etag: reply.header("etag").unwrap_or_default().to_string(),
-        last_page,
-        has_next: links.next.is_some(),
-        repos: items.into_iter().map(GhRepo::into_forge).collect(),
-    })
-}
-
 #[async_trait::async_trait]
 impl Forge for GitHub {
     fn name(&self) -> &'static str {
@@ -152,7 +115,7 @@ impl Forge for GitHub {
     async fn whoami(&self, token: &str) -> Result<ForgeUser, ForgeError> {
         let reply = self
             .http
-            .get(&format!("{}/user", self.api), Self::headers(token)?)
+            .get(&format!("{}/user", self.api), self.headers(token)?)
             .await?;
         let user: GhUser = serde_json::from_slice(&reply.body)
             .map_err(|e| ForgeError::Malformed(format!("user: {e}")))?;
@@ -165,56 +128,8 @@ impl Forge for GitHub {
     }
 
     async fn list_repos(&self, token: &str, cache: &dyn PageCache) -> Result<Listing, ForgeError> {
-        let (first, mut stats) = self.page(token, 1, cache).await?;
-        let mut pages = vec![first];
-        let announced = pages[0].last_page.unwrap_or(1);
-        if pages[0].has_next && announced > 1 {
-            let rest: Vec<(CachedPage, ListingStats)> = stream::iter(2..=announced)
-                .map(|n| self.page(token, n, cache))
-                .buffered(self.concurrency)
-                .try_collect()
-                .await?;
-            for (page, page_stats) in rest {
-                add(&mut stats, page_stats);
-                pages.push(page);
-            }
-        }
-        // Without `last`, or if the list grew while we read it: follow `next` one page at a time.
-        let mut number = pages.len() as u32;
-        while pages.last().is_some_and(|p| p.has_next) {
-            number += 1;
-            if number > 100_000 {
-                return Err(ForgeError::PagingLoop(format!(
-                    "more than {} pages",
-                    number - 1
-                )));
-            }
-            let (page, page_stats) = self.page(token, number, cache).await?;
-            add(&mut stats, page_stats);
-            if page.repos.is_empty() && page.has_next {
-                return Err(ForgeError::PagingLoop(format!(
-                    "page {number} is empty but links to a next page"
-                )));
-            }
-            pages.push(page);
-        }
-        Ok(Listing {
-            repos: dedupe(pages.into_iter().flat_map(|p| p.repos)),
-            stats,
-        })
+        paging::list_all(self, token, cache).await
     }
-}
-
-fn add(total: &mut ListingStats, page: ListingStats) {
-    total.pages += page.pages;
-    total.calls += page.calls;
-    total.not_modified += page.not_modified;
-}
-
-/// Keeps the first appearance of each id: a repository can move between pages while they are read.
-pub(crate) fn dedupe(repos: impl Iterator<Item = ForgeRepo>) -> Vec<ForgeRepo> {
-    let mut seen = std::collections::HashSet::new();
-    repos.filter(|r| seen.insert(r.uid.clone())).collect()
 }
 
 #[derive(Deserialize)]

@@ -5,10 +5,12 @@
 //! touches the database: the page cache it uses for conditional requests is a trait the store
 //! implements.
 
+pub mod gitea;
 pub mod github;
 pub mod http;
 pub mod link;
 pub mod oauth;
+pub mod paging;
 
 use std::{fmt, time::SystemTime};
 

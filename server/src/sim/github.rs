@@ -9,7 +9,7 @@
 use std::{
     collections::hash_map::DefaultHasher,
     hash::{Hash, Hasher},
-    time::{Duration, SystemTime},
+    time::SystemTime,
 };
 
 use axum::{
@@ -22,7 +22,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{Role, SimState};
+use super::{PageFault, Refusal, Role, SimState};
 
 pub fn routes() -> Router<SimState> {
     Router::new()
@@ -52,36 +52,14 @@ fn error(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-/// Authenticates and applies latency and injected failures: `Ok((login, token))` or the
-/// refusal to send.
+/// Admits a request or renders the refusal as GitHub does.
 async fn admit(state: &SimState, headers: &HeaderMap) -> Result<(String, String), Response> {
-    state.count(|c| c.requests += 1);
-    let latency = state.faults().latency;
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
-    {
-        let mut faults = state.faults();
-        if faults.fail_next > 0 {
-            faults.fail_next -= 1;
-            return Err(error(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"));
-        }
-    }
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("token "))
+    super::admit(state, headers)
+        .await
+        .map_err(|refusal| match refusal {
+            Refusal::Unauthorized => error(StatusCode::UNAUTHORIZED, "Bad credentials"),
+            Refusal::ServerError => error(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"),
         })
-        .map(str::trim)
-        .unwrap_or_default()
-        .to_string();
-    let login = state.world().user_by_token(&token).map(|u| u.login.clone());
-    match login {
-        Some(login) => Ok((login, token)),
-        None => Err(error(StatusCode::UNAUTHORIZED, "Bad credentials")),
-    }
 }
 
 /// The `x-ratelimit-*` headers after charging `token` one request (or none, for a 304), or the
@@ -137,7 +115,6 @@ async fn user_repos(
         Ok(admitted) => admitted,
         Err(refusal) => return refusal,
     };
-    state.count(|c| c.list_pages += 1);
     // GitHub ignores malformed paging values and falls back to its defaults.
     let page: u32 = query
         .page
@@ -149,40 +126,25 @@ async fn user_repos(
         .and_then(|p| p.parse().ok())
         .unwrap_or(30)
         .clamp(1, 100);
-
-    let faults = state.faults().clone();
-    if faults.hang_page == Some(page) {
-        tokio::time::sleep(Duration::from_secs(3600)).await;
+    match super::page_fault(&state, page).await {
+        Some(PageFault::ServerError) => {
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "Server Error")
+        }
+        Some(PageFault::Malformed) => {
+            return (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                "[{\"id\": 1, \"name\":",
+            )
+                .into_response()
+        }
+        None => {}
     }
-    if faults.fail_page == Some(page) {
-        return error(StatusCode::INTERNAL_SERVER_ERROR, "Server Error");
-    }
-    if faults.malformed_page == Some(page) {
-        return (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            "[{\"id\": 1, \"name\":",
-        )
-            .into_response();
-    }
-
-    let (items, total) = {
-        let world = state.world();
-        let visible = if faults.empty_listing {
-            Vec::new()
-        } else {
-            world.visible_to(&login)
-        };
-        let total = visible.len() as u32;
-        let start = ((page - 1) * per_page) as usize;
-        let items: Vec<Value> = visible
-            .iter()
-            .skip(start)
-            .take(per_page as usize)
-            .map(|(r, role)| repo_json(r, *role))
-            .collect();
-        (items, total)
-    };
+    let (visible, _total, last) = super::visible_page(&state, &login, page, per_page);
+    let items: Vec<Value> = visible
+        .iter()
+        .map(|(r, role)| repo_json(r, *role))
+        .collect();
     let body = serde_json::to_vec(&items).expect("JSON values serialise");
     let etag = {
         let mut hasher = DefaultHasher::new();
@@ -199,9 +161,12 @@ async fn user_repos(
         Err(refusal) => return refusal,
     };
     response_headers.insert(header::ETAG, etag.parse().expect("hex is a valid header"));
-    let last = total.div_ceil(per_page).max(1);
-    let last = if faults.endless_next { page + 1 } else { last };
-    if let Some(link) = link_header(&headers, page, per_page, last) {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let base = format!("http://{host}/user/repos?per_page={per_page}");
+    if let Some(link) = super::numbered_links(&base, page, last, ", ") {
         response_headers.insert(header::LINK, link.parse().expect("URLs are valid headers"));
     }
     if matches {
@@ -213,26 +178,6 @@ async fn user_repos(
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
     (StatusCode::OK, response_headers, body).into_response()
-}
-
-/// GitHub's `Link`: next and last (when not on the last page), first and prev (when not on the
-/// first), comma and space separated.
-fn link_header(headers: &HeaderMap, page: u32, per_page: u32, last: u32) -> Option<String> {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    let url = |n: u32| format!("<http://{host}/user/repos?per_page={per_page}&page={n}>");
-    let mut parts = Vec::new();
-    if page < last {
-        parts.push(format!("{}; rel=\"next\"", url(page + 1)));
-        parts.push(format!("{}; rel=\"last\"", url(last)));
-    }
-    if page > 1 {
-        parts.push(format!("{}; rel=\"first\"", url(1)));
-        parts.push(format!("{}; rel=\"prev\"", url(page - 1)));
-    }
-    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 fn repo_json(repo: &super::SimRepo, role: Role) -> Value {

@@ -6,6 +6,7 @@
 //! renders it in that forge's formats. Faults are injected through [`Faults`]; every request is
 //! counted in [`Counters`], so tests can prove what a listing cost.
 
+pub mod gitea;
 pub mod github;
 pub mod oauth;
 
@@ -323,6 +324,113 @@ impl SimState {
     }
 }
 
+/// Why a request is refused before a forge module renders it in its own format.
+pub(crate) enum Refusal {
+    Unauthorized,
+    ServerError,
+}
+
+/// Counts the request, applies latency and injected 500s, and finds the token's user:
+/// `(login, token)`. Tokens come as `Authorization: Bearer …` or `token …`.
+pub(crate) async fn admit(
+    state: &SimState,
+    headers: &axum::http::HeaderMap,
+) -> Result<(String, String), Refusal> {
+    state.count(|c| c.requests += 1);
+    let latency = state.faults().latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    {
+        let mut faults = state.faults();
+        if faults.fail_next > 0 {
+            faults.fail_next -= 1;
+            return Err(Refusal::ServerError);
+        }
+    }
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("token "))
+        })
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_string();
+    let login = state.world().user_by_token(&token).map(|u| u.login.clone());
+    login
+        .map(|login| (login, token))
+        .ok_or(Refusal::Unauthorized)
+}
+
+/// A fault injected into one listing page.
+pub(crate) enum PageFault {
+    ServerError,
+    Malformed,
+}
+
+/// Applies the faults aimed at listing page `page` (a hanging page never returns).
+pub(crate) async fn page_fault(state: &SimState, page: u32) -> Option<PageFault> {
+    state.count(|c| c.list_pages += 1);
+    let faults = state.faults().clone();
+    if faults.hang_page == Some(page) {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+    if faults.fail_page == Some(page) {
+        return Some(PageFault::ServerError);
+    }
+    (faults.malformed_page == Some(page)).then_some(PageFault::Malformed)
+}
+
+/// One page of what `login` can reach (copied out of the lock), the total count, and the page
+/// count for `per_page` as the forge would announce it (`endless_next` makes it grow forever).
+pub(crate) fn visible_page(
+    state: &SimState,
+    login: &str,
+    page: u32,
+    per_page: u32,
+) -> (Vec<(SimRepo, Role)>, u32, u32) {
+    let empty = state.faults().empty_listing;
+    let endless = state.faults().endless_next;
+    let world = state.world();
+    let visible = if empty {
+        Vec::new()
+    } else {
+        world.visible_to(login)
+    };
+    let total = visible.len() as u32;
+    let start = (page.saturating_sub(1) as usize).saturating_mul(per_page as usize);
+    let items = visible
+        .into_iter()
+        .skip(start)
+        .take(per_page as usize)
+        .map(|(r, role)| (r.clone(), role))
+        .collect();
+    let last = if endless {
+        page + 1
+    } else {
+        total.div_ceil(per_page).max(1)
+    };
+    (items, total, last)
+}
+
+/// The `Link` header for numbered pages: `<base&page=N>; rel="…"` joined by `separator`
+/// (GitHub: ", ", Gitea: ",").
+pub(crate) fn numbered_links(base: &str, page: u32, last: u32, separator: &str) -> Option<String> {
+    let url = |n: u32| format!("<{base}&page={n}>");
+    let mut parts = Vec::new();
+    if page < last {
+        parts.push(format!("{}; rel=\"next\"", url(page + 1)));
+        parts.push(format!("{}; rel=\"last\"", url(last)));
+    }
+    if page > 1 {
+        parts.push(format!("{}; rel=\"first\"", url(1)));
+        parts.push(format!("{}; rel=\"prev\"", url(page - 1)));
+    }
+    (!parts.is_empty()).then(|| parts.join(separator))
+}
+
 /// A running simulator.
 pub struct Simulator {
     pub state: SimState,
@@ -342,6 +450,7 @@ impl Simulator {
         let addr = listener.local_addr()?;
         let router = Router::new()
             .merge(github::routes())
+            .merge(gitea::routes())
             .merge(oauth::routes())
             .with_state(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();

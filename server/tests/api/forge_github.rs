@@ -1,4 +1,5 @@
-//! The GitHub client against the simulator: paging, permissions, ETags, rate limits, errors.
+//! What only the GitHub client does: Enterprise paths, ETags and free 304s, rate limits, OAuth.
+//! The behaviour every forge shares is in `forge_clients`.
 
 use std::time::Duration;
 
@@ -6,9 +7,9 @@ use server::{
     forge::{
         github::GitHub,
         http::{HttpClient, Policy},
-        CachedPage, Forge, ForgeError, NoCache, PageCache, Perm,
+        CachedPage, Forge, ForgeError, NoCache, PageCache,
     },
-    sim::{Role, Simulator},
+    sim::Simulator,
 };
 use tokio::sync::Mutex;
 
@@ -48,59 +49,6 @@ impl PageCache for MemoryCache {
 }
 
 #[tokio::test]
-async fn whoami_and_a_single_page_with_exact_permissions() {
-    let sim = Simulator::start().await.unwrap();
-    let token = {
-        let mut world = sim.world();
-        let token = world.add_user("octocat");
-        world.add_repo("octocat", "hello", false, &[("octocat", Role::Admin)]);
-        world.add_repo("acme", "api", true, &[("octocat", Role::Write)]);
-        world.add_repo("acme", "docs", true, &[("octocat", Role::Triage)]);
-        world.add_repo("acme", "secret", true, &[("someone", Role::Admin)]);
-        token
-    };
-    let github = client(&sim);
-    let me = github.whoami(&token).await.unwrap();
-    assert_eq!(me.login, "octocat");
-    let listing = github.list_repos(&token, &NoCache).await.unwrap();
-    let names: Vec<_> = listing.repos.iter().map(|r| r.full_name.as_str()).collect();
-    assert_eq!(names, ["acme/api", "acme/docs", "octocat/hello"]);
-    let perm = |name: &str| {
-        listing
-            .repos
-            .iter()
-            .find(|r| r.full_name == name)
-            .unwrap()
-            .perm
-    };
-    assert_eq!(
-        perm("octocat/hello"),
-        Perm {
-            pull: true,
-            push: true,
-            admin: true
-        }
-    );
-    assert_eq!(
-        perm("acme/api"),
-        Perm {
-            pull: true,
-            push: true,
-            admin: false
-        }
-    );
-    assert_eq!(
-        perm("acme/docs"),
-        Perm {
-            pull: true,
-            push: false,
-            admin: false
-        }
-    );
-    assert_eq!(listing.stats.pages, 1);
-}
-
-#[tokio::test]
 async fn enterprise_paths_work_too() {
     let (sim, token) = seeded(3).await;
     let github = GitHub::new(
@@ -117,39 +65,6 @@ async fn enterprise_paths_work_too() {
             .len(),
         3
     );
-}
-
-#[tokio::test]
-async fn an_exact_multiple_of_the_page_size_ends_cleanly() {
-    let (sim, token) = seeded(200).await;
-    let listing = client(&sim).list_repos(&token, &NoCache).await.unwrap();
-    assert_eq!(listing.repos.len(), 200);
-    assert_eq!(listing.stats.pages, 2);
-    assert_eq!(
-        sim.counters().list_pages,
-        2,
-        "no request for an empty third page"
-    );
-}
-
-#[tokio::test]
-async fn ten_thousand_repositories_are_listed_completely_and_in_order() {
-    let (sim, token) = seeded(10_050).await;
-    let listing = client(&sim).list_repos(&token, &NoCache).await.unwrap();
-    assert_eq!(listing.repos.len(), 10_050);
-    assert_eq!(listing.stats.pages, 101);
-    let mut sorted: Vec<_> = listing
-        .repos
-        .iter()
-        .map(|r| r.full_name.to_lowercase())
-        .collect();
-    sorted.sort();
-    let in_order: Vec<_> = listing
-        .repos
-        .iter()
-        .map(|r| r.full_name.to_lowercase())
-        .collect();
-    assert_eq!(in_order, sorted, "pages are assembled in order");
 }
 
 #[tokio::test]
@@ -170,69 +85,6 @@ async fn unchanged_pages_come_back_as_304s_and_cost_nothing() {
     let third = github.list_repos(&token, &cache).await.unwrap();
     assert_eq!(third.stats.not_modified, 2);
     assert!(third.repos.iter().any(|r| r.archived));
-}
-
-#[tokio::test]
-async fn a_revoked_token_is_unauthorized_not_empty() {
-    let (sim, token) = seeded(3).await;
-    sim.world().revoke_tokens("octocat");
-    assert_eq!(
-        client(&sim).list_repos(&token, &NoCache).await.unwrap_err(),
-        ForgeError::Unauthorized
-    );
-}
-
-#[tokio::test]
-async fn transient_server_errors_are_retried() {
-    let (sim, token) = seeded(3).await;
-    sim.faults().fail_next = 2;
-    let listing = client(&sim).list_repos(&token, &NoCache).await.unwrap();
-    assert_eq!(listing.repos.len(), 3);
-    assert_eq!(listing.stats.calls, 3, "two failures and the success");
-}
-
-#[tokio::test]
-async fn a_failing_page_fails_the_whole_listing() {
-    let (sim, token) = seeded(450).await;
-    sim.faults().fail_page = Some(3);
-    let error = client(&sim).list_repos(&token, &NoCache).await.unwrap_err();
-    assert!(
-        matches!(error, ForgeError::Server { status: 500, .. }),
-        "{error:?}"
-    );
-}
-
-#[tokio::test]
-async fn malformed_json_is_a_typed_error() {
-    let (sim, token) = seeded(3).await;
-    sim.faults().malformed_page = Some(1);
-    let error = client(&sim).list_repos(&token, &NoCache).await.unwrap_err();
-    assert!(matches!(error, ForgeError::Malformed(_)), "{error:?}");
-}
-
-#[tokio::test]
-async fn a_hanging_forge_times_out() {
-    let (sim, token) = seeded(3).await;
-    sim.faults().hang_page = Some(1);
-    let policy = Policy {
-        timeout: Duration::from_millis(300),
-        retries: 1,
-        ..quick_policy()
-    };
-    let github = GitHub::new(&sim.url(), HttpClient::new(policy), 4);
-    let error = github.list_repos(&token, &NoCache).await.unwrap_err();
-    assert!(
-        matches!(&error, ForgeError::Transport(m) if m.contains("timed out")),
-        "{error:?}"
-    );
-}
-
-#[tokio::test]
-async fn paging_that_never_ends_is_stopped() {
-    let (sim, token) = seeded(3).await;
-    sim.faults().endless_next = true;
-    let error = client(&sim).list_repos(&token, &NoCache).await.unwrap_err();
-    assert!(matches!(error, ForgeError::PagingLoop(_)), "{error:?}");
 }
 
 #[tokio::test]
@@ -259,21 +111,6 @@ async fn a_distant_rate_limit_reset_is_a_typed_error() {
     let github = GitHub::new(&sim.url(), HttpClient::new(quick_policy()), 1);
     let error = github.list_repos(&token, &NoCache).await.unwrap_err();
     assert!(matches!(error, ForgeError::RateLimited { .. }), "{error:?}");
-}
-
-#[tokio::test]
-async fn pages_are_fetched_concurrently() {
-    let (sim, token) = seeded(1000).await;
-    sim.faults().latency = Duration::from_millis(50);
-    let started = std::time::Instant::now();
-    let listing = GitHub::new(&sim.url(), HttpClient::new(quick_policy()), 5)
-        .list_repos(&token, &NoCache)
-        .await
-        .unwrap();
-    let elapsed = started.elapsed();
-    assert_eq!(listing.repos.len(), 1000);
-    // Sequential would be 10 × 50 ms; with 5 at once it is 1 + 2 rounds.
-    assert!(elapsed < Duration::from_millis(400), "took {elapsed:?}");
 }
 
 mod oauth {
