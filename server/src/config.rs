@@ -5,31 +5,11 @@
 
 use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use url::Url;
 
+pub use crate::forge::ForgeKind;
 use crate::{sync::filter::RepoFilter, telemetry::LogSpec};
-
-/// The forges Reposync has a client for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ForgeKind {
-    /// GitHub or GitHub Enterprise Server.
-    Github,
-    /// Gitea.
-    Gitea,
-    /// Forgejo (Gitea's API).
-    Forgejo,
-}
-
-impl ForgeKind {
-    /// The forge's public URL when none is configured; self-hosted-only forges have none.
-    pub fn default_url(self) -> Option<&'static str> {
-        match self {
-            ForgeKind::Github => Some("https://github.com"),
-            ForgeKind::Gitea | ForgeKind::Forgejo => None,
-        }
-    }
-}
 
 /// A secret setting: usable, never printed.
 #[derive(Clone)]
@@ -115,7 +95,7 @@ pub struct Config {
     pub log: LogSpec,
 
     /// Which forge users sign in with and repositories come from [unset: no forge].
-    #[arg(long, env = "REPOSYNC_FORGE", value_enum, global = true)]
+    #[arg(long, env = "REPOSYNC_FORGE", value_parser = ForgeKind::from_str, global = true)]
     pub forge: Option<ForgeKind>,
 
     /// The forge's public URL [default: the forge's own, e.g. https://github.com].
@@ -176,7 +156,10 @@ impl Config {
             (Some(url), _) => url.as_str().trim_end_matches('/').to_string(),
             (None, Some(default)) => default.to_string(),
             (None, None) => {
-                return Err(format!("REPOSYNC_FORGE_URL is required for {kind:?}").to_lowercase())
+                return Err(format!(
+                    "REPOSYNC_FORGE_URL is required for {}",
+                    kind.as_str()
+                ))
             }
         };
         Ok(Some((kind, url)))

@@ -11,10 +11,57 @@ pub mod http;
 pub mod link;
 pub mod oauth;
 pub mod paging;
+pub mod webhook;
 
 use std::{fmt, time::SystemTime};
 
 use serde::{Deserialize, Serialize};
+
+/// The forges Reposync has a client for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ForgeKind {
+    /// GitHub or GitHub Enterprise Server.
+    Github,
+    /// Gitea.
+    Gitea,
+    /// Forgejo (Gitea's API, its own header names).
+    Forgejo,
+}
+
+impl ForgeKind {
+    pub const ALL: [ForgeKind; 3] = [ForgeKind::Github, ForgeKind::Gitea, ForgeKind::Forgejo];
+
+    /// The name `REPOSYNC_FORGE` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ForgeKind::Github => "github",
+            ForgeKind::Gitea => "gitea",
+            ForgeKind::Forgejo => "forgejo",
+        }
+    }
+
+    /// The forge's public URL when none is configured; self-hosted-only forges have none.
+    pub fn default_url(self) -> Option<&'static str> {
+        match self {
+            ForgeKind::Github => Some("https://github.com"),
+            ForgeKind::Gitea | ForgeKind::Forgejo => None,
+        }
+    }
+}
+
+impl std::str::FromStr for ForgeKind {
+    type Err = String;
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let raw = raw.trim().to_ascii_lowercase();
+        ForgeKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+            .ok_or_else(|| {
+                let names: Vec<_> = ForgeKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!("unknown forge `{raw}`; use one of {}", names.join(", "))
+            })
+    }
+}
 
 /// A repository as the forge lists it for one user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

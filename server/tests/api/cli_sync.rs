@@ -135,6 +135,23 @@ async fn syncing_refuses_unknown_users_and_missing_forges_clearly() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn self_hosted_forges_need_their_url() {
+    let install = Install::new(None).await;
+    let output = install
+        .command(&["sync", "--user", "x"])
+        .env("REPOSYNC_FORGE", "gitea")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("REPOSYNC_FORGE_URL is required for gitea"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_process_killed_mid_sync_leaves_the_data_whole_and_its_lease_lapses() {
     let install = Install::new(None).await;
     install.user("octocat", 300).await;
