@@ -167,7 +167,7 @@ impl Config {
 
     /// The forge client this configuration describes, if a forge is configured.
     pub fn forge_client(&self) -> Result<Option<std::sync::Arc<dyn crate::forge::Forge>>, String> {
-        use crate::forge::{gitea, github, http};
+        use crate::forge::{gitea, github, gitlab, http};
         let Some((kind, forge_url)) = self.forge_and_url()? else {
             return Ok(None);
         };
@@ -201,13 +201,18 @@ impl Config {
                     name,
                 ))
             }
+            ForgeKind::Gitlab => std::sync::Arc::new(gitlab::GitLab::new(
+                &api(gitlab::api_url(&forge_url)),
+                client,
+                self.forge_concurrency,
+            )),
         };
         Ok(Some(forge))
     }
 
     /// The forge's OAuth client, when a forge and its application are configured.
     pub fn oauth_client(&self) -> Result<Option<crate::forge::oauth::OAuthClient>, String> {
-        use crate::forge::{gitea, github};
+        use crate::forge::{gitea, github, gitlab};
         let (Some(id), Some(secret)) = (&self.oauth_client_id, &self.oauth_client_secret) else {
             return Ok(None);
         };
@@ -217,6 +222,7 @@ impl Config {
         let endpoints = match kind {
             ForgeKind::Github => github::oauth_endpoints(&forge_url),
             ForgeKind::Gitea | ForgeKind::Forgejo => gitea::oauth_endpoints(&forge_url),
+            ForgeKind::Gitlab => gitlab::oauth_endpoints(&forge_url),
         };
         let redirect = self.server_url().join("login").map_err(|e| e.to_string())?;
         crate::forge::oauth::OAuthClient::new(endpoints, id, secret.expose(), redirect.as_str())

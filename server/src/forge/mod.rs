@@ -7,6 +7,7 @@
 
 pub mod gitea;
 pub mod github;
+pub mod gitlab;
 pub mod http;
 pub mod link;
 pub mod oauth;
@@ -26,10 +27,17 @@ pub enum ForgeKind {
     Gitea,
     /// Forgejo (Gitea's API, its own header names).
     Forgejo,
+    /// GitLab (gitlab.com or self-managed).
+    Gitlab,
 }
 
 impl ForgeKind {
-    pub const ALL: [ForgeKind; 3] = [ForgeKind::Github, ForgeKind::Gitea, ForgeKind::Forgejo];
+    pub const ALL: [ForgeKind; 4] = [
+        ForgeKind::Github,
+        ForgeKind::Gitea,
+        ForgeKind::Forgejo,
+        ForgeKind::Gitlab,
+    ];
 
     /// The name `REPOSYNC_FORGE` takes.
     pub fn as_str(self) -> &'static str {
@@ -37,6 +45,7 @@ impl ForgeKind {
             ForgeKind::Github => "github",
             ForgeKind::Gitea => "gitea",
             ForgeKind::Forgejo => "forgejo",
+            ForgeKind::Gitlab => "gitlab",
         }
     }
 
@@ -44,6 +53,7 @@ impl ForgeKind {
     pub fn default_url(self) -> Option<&'static str> {
         match self {
             ForgeKind::Github => Some("https://github.com"),
+            ForgeKind::Gitlab => Some("https://gitlab.com"),
             ForgeKind::Gitea | ForgeKind::Forgejo => None,
         }
     }

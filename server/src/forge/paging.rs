@@ -70,7 +70,18 @@ pub async fn list_all<P: NumberedPages + ?Sized>(
     token: &str,
     cache: &dyn PageCache,
 ) -> Result<Listing, ForgeError> {
-    let (first, mut stats) = page(api, token, 1, cache).await?;
+    let (first, stats) = page(api, token, 1, cache).await?;
+    list_rest(api, token, cache, first, stats).await
+}
+
+/// The pages after an already fetched first one.
+pub async fn list_rest<P: NumberedPages + ?Sized>(
+    api: &P,
+    token: &str,
+    cache: &dyn PageCache,
+    first: CachedPage,
+    mut stats: ListingStats,
+) -> Result<Listing, ForgeError> {
     let announced = first.last_page.unwrap_or(1).min(MAX_PAGES);
     let mut pages = vec![first];
     if pages[0].has_next && announced > 1 {
@@ -105,6 +116,68 @@ pub async fn list_all<P: NumberedPages + ?Sized>(
         repos: dedupe(pages.into_iter().flat_map(|p| p.repos)),
         stats,
     })
+}
+
+/// Follows opaque `next` URLs (cursors) from `first_url` until a page has none. Such pages
+/// cannot be fetched ahead, so they come one at a time; a URL seen twice is a loop.
+pub async fn follow_next<F>(
+    http: &HttpClient,
+    headers: HeaderMap,
+    first_url: String,
+    parse: F,
+) -> Result<Listing, ForgeError>
+where
+    F: Fn(&Reply) -> Result<(Vec<ForgeRepo>, Option<String>), ForgeError>,
+{
+    let mut seen = std::collections::HashSet::new();
+    let mut stats = ListingStats::default();
+    let mut repos = Vec::new();
+    let mut url = first_url;
+    loop {
+        if !seen.insert(url.clone()) {
+            return Err(ForgeError::PagingLoop(format!(
+                "the next page is one already read ({})",
+                path_only(&url)
+            )));
+        }
+        if stats.pages >= MAX_PAGES {
+            return Err(ForgeError::PagingLoop(format!(
+                "more than {MAX_PAGES} pages"
+            )));
+        }
+        let reply = http.get(&url, headers.clone()).await?;
+        add(
+            &mut stats,
+            ListingStats {
+                pages: 1,
+                calls: reply.attempts,
+                not_modified: 0,
+            },
+        );
+        let (page, next) = parse(&reply)?;
+        let empty = page.is_empty();
+        repos.extend(page);
+        match next {
+            Some(_) if empty => {
+                return Err(ForgeError::PagingLoop(format!(
+                    "page {} is empty but links to a next page",
+                    stats.pages
+                )));
+            }
+            Some(next) => url = next,
+            None => break,
+        }
+    }
+    Ok(Listing {
+        repos: dedupe(repos.into_iter()),
+        stats,
+    })
+}
+
+fn path_only(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.path().to_string())
+        .unwrap_or_default()
 }
 
 fn add(total: &mut ListingStats, page: ListingStats) {

@@ -141,6 +141,20 @@ pub fn receive(
                 .or_else(|| header(headers, "x-gitea-delivery"));
             gitea(event, delivery, body)
         }
+        ForgeKind::Gitlab => {
+            let token = header(headers, "x-gitlab-token")
+                .ok_or(WebhookError::Unsigned("X-Gitlab-Token"))?;
+            if !token_matches(token, secret) {
+                return Err(WebhookError::BadSignature);
+            }
+            let delivery = header(headers, "x-gitlab-event-uuid")
+                .or_else(|| header(headers, "idempotency-key"));
+            gitlab(
+                header(headers, "x-gitlab-event").unwrap_or(""),
+                delivery,
+                body,
+            )
+        }
     }
 }
 
@@ -315,6 +329,51 @@ fn gitea(event: &str, delivery: Option<&str>, body: &[u8]) -> Result<Parsed, Web
         "" => Err(WebhookError::Malformed("no X-Gitea-Event header".into())),
         other => ignored(other.to_string()),
     }
+}
+
+/// GitLab system hooks and group "project events": create, destroy, rename, transfer.
+fn gitlab(event: &str, delivery: Option<&str>, body: &[u8]) -> Result<Parsed, WebhookError> {
+    #[derive(Deserialize)]
+    struct ProjectEvent {
+        event_name: Option<String>,
+        project_id: Option<i64>,
+        path_with_namespace: Option<String>,
+        old_path_with_namespace: Option<String>,
+    }
+    if !matches!(event, "System Hook" | "Project Hook") {
+        return if event.is_empty() {
+            Err(WebhookError::Malformed("no X-Gitlab-Event header".into()))
+        } else {
+            ignored(event.to_string())
+        };
+    }
+    let payload: ProjectEvent = json(body)?;
+    let name = payload.event_name.unwrap_or_default();
+    if !name.starts_with("project_") {
+        return ignored(name);
+    }
+    let (Some(id), Some(full_name)) = (payload.project_id, payload.path_with_namespace) else {
+        return Err(WebhookError::Malformed(format!(
+            "{name} without project_id or path_with_namespace"
+        )));
+    };
+    let repo = EventRepo {
+        uid: id.to_string(),
+        full_name,
+    };
+    let old = || {
+        payload.old_path_with_namespace.clone().ok_or_else(|| {
+            WebhookError::Malformed(format!("{name} without old_path_with_namespace"))
+        })
+    };
+    let event = match name.as_str() {
+        "project_create" => RepoEvent::Created { repo },
+        "project_destroy" => RepoEvent::Deleted { repo },
+        "project_rename" => RepoEvent::Renamed { from: old()?, repo },
+        "project_transfer" => RepoEvent::Transferred { from: old()?, repo },
+        other => return ignored(other.to_string()),
+    };
+    events(delivery, vec![event])
 }
 
 /// The signature header value a forge would send for `body` (the simulator's deliveries, tests).
@@ -571,6 +630,47 @@ mod tests {
             receive(ForgeKind::Gitea, &prefixed, body, SECRET),
             Err(WebhookError::BadSignature)
         );
+    }
+
+    #[test]
+    fn gitlab_system_hooks_parse_and_check_the_token() {
+        // Shaped like GitLab's documented system hook payloads.
+        let body = br#"{"created_at":"2012-07-21T07:30:58Z","event_name":"project_transfer","name":"StoreCloud",
+          "path":"storecloud","path_with_namespace":"scores/storecloud","project_id":74,
+          "old_path_with_namespace":"jsmith/storecloud","project_visibility":"private"}"#;
+        let headers = signed(&[
+            ("x-gitlab-event", "System Hook".into()),
+            ("x-gitlab-token", SECRET.into()),
+            ("x-gitlab-event-uuid", "u-1".into()),
+        ]);
+        let parsed = receive(ForgeKind::Gitlab, &headers, body, SECRET).unwrap();
+        let expected = RepoEvent::Transferred {
+            repo: EventRepo {
+                uid: "74".into(),
+                full_name: "scores/storecloud".into(),
+            },
+            from: "jsmith/storecloud".into(),
+        };
+        assert_eq!(
+            parsed,
+            Parsed::Events {
+                delivery: Some("u-1".into()),
+                events: vec![expected]
+            }
+        );
+        let wrong = signed(&[
+            ("x-gitlab-event", "System Hook".into()),
+            ("x-gitlab-token", "guess".into()),
+        ]);
+        assert_eq!(
+            receive(ForgeKind::Gitlab, &wrong, body, SECRET),
+            Err(WebhookError::BadSignature)
+        );
+        let user_event = br#"{"event_name":"user_create","user_id":41}"#;
+        assert!(matches!(
+            receive(ForgeKind::Gitlab, &headers, user_event, SECRET),
+            Ok(Parsed::Ignored { .. })
+        ));
     }
 
     #[test]

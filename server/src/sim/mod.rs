@@ -8,6 +8,7 @@
 
 pub mod gitea;
 pub mod github;
+pub mod gitlab;
 pub mod oauth;
 
 use std::{
@@ -331,7 +332,8 @@ pub(crate) enum Refusal {
 }
 
 /// Counts the request, applies latency and injected 500s, and finds the token's user:
-/// `(login, token)`. Tokens come as `Authorization: Bearer …` or `token …`.
+/// `(login, token)`. Tokens come as `Authorization: Bearer …` or `token …`, or GitLab's
+/// `PRIVATE-TOKEN`.
 pub(crate) async fn admit(
     state: &SimState,
     headers: &axum::http::HeaderMap,
@@ -355,6 +357,7 @@ pub(crate) async fn admit(
             v.strip_prefix("Bearer ")
                 .or_else(|| v.strip_prefix("token "))
         })
+        .or_else(|| headers.get("private-token").and_then(|v| v.to_str().ok()))
         .map(str::trim)
         .unwrap_or_default()
         .to_string();
@@ -451,6 +454,7 @@ impl Simulator {
         let router = Router::new()
             .merge(github::routes())
             .merge(gitea::routes())
+            .merge(gitlab::routes())
             .merge(oauth::routes())
             .with_state(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();

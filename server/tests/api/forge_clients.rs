@@ -7,6 +7,7 @@ use server::{
     forge::{
         gitea::{self, Gitea},
         github::{self, GitHub},
+        gitlab::{self, GitLab},
         http::{HttpClient, Policy},
         Forge, ForgeError, NoCache, Perm,
     },
@@ -18,6 +19,7 @@ use server::{
 enum Kind {
     GitHub,
     Gitea,
+    GitLab,
 }
 
 fn quick_policy() -> Policy {
@@ -40,6 +42,7 @@ impl Kind {
                 concurrency,
                 "Gitea",
             )),
+            Kind::GitLab => Box::new(GitLab::new(&gitlab::api_url(&sim.url()), http, concurrency)),
         }
     }
 
@@ -51,6 +54,15 @@ impl Kind {
         match self {
             Kind::GitHub => github::PER_PAGE as usize,
             Kind::Gitea => gitea::PER_PAGE as usize,
+            Kind::GitLab => gitlab::PER_PAGE as usize,
+        }
+    }
+
+    /// The order the forge lists in: by full name, or (GitLab, `order_by=id`) by id.
+    fn order_key(self, repo: &server::forge::ForgeRepo) -> String {
+        match self {
+            Kind::GitLab => format!("{:020}", repo.uid.parse::<u64>().unwrap()),
+            _ => repo.full_name.to_lowercase(),
         }
     }
 }
@@ -79,6 +91,11 @@ macro_rules! for_each_forge {
             async fn gitea() {
                 check(Kind::Gitea).await;
             }
+
+            #[tokio::test]
+            async fn gitlab() {
+                check(Kind::GitLab).await;
+            }
         }
     };
 }
@@ -97,7 +114,8 @@ for_each_forge!(whoami_and_exact_permissions, |kind| {
     let forge = kind.client(&sim);
     assert_eq!(forge.whoami(&token).await.unwrap().login, "octocat");
     let listing = forge.list_repos(&token, &NoCache).await.unwrap();
-    let names: Vec<_> = listing.repos.iter().map(|r| r.full_name.as_str()).collect();
+    let mut names: Vec<_> = listing.repos.iter().map(|r| r.full_name.as_str()).collect();
+    names.sort();
     assert_eq!(names, ["acme/api", "acme/docs", "octocat/hello"]);
     let perm = |name: &str| {
         listing
@@ -173,11 +191,7 @@ for_each_forge!(
             listing.stats.pages as usize,
             10_050usize.div_ceil(kind.per_page())
         );
-        let in_order: Vec<_> = listing
-            .repos
-            .iter()
-            .map(|r| r.full_name.to_lowercase())
-            .collect();
+        let in_order: Vec<_> = listing.repos.iter().map(|r| kind.order_key(r)).collect();
         let mut sorted = in_order.clone();
         sorted.sort();
         assert_eq!(in_order, sorted, "pages are assembled in order");

@@ -6,6 +6,7 @@ mod cli_sync;
 mod database;
 mod forge_clients;
 mod forge_github;
+mod forge_gitlab;
 mod health;
 mod helpers;
 mod pages;
