@@ -167,7 +167,7 @@ impl Config {
 
     /// The forge client this configuration describes, if a forge is configured.
     pub fn forge_client(&self) -> Result<Option<std::sync::Arc<dyn crate::forge::Forge>>, String> {
-        use crate::forge::{gitea, github, gitlab, http};
+        use crate::forge::{gitea, github, gitlab, gogs, http};
         let Some((kind, forge_url)) = self.forge_and_url()? else {
             return Ok(None);
         };
@@ -206,6 +206,11 @@ impl Config {
                 client,
                 self.forge_concurrency,
             )),
+            ForgeKind::Gogs => std::sync::Arc::new(gogs::Gogs::new(
+                &api(gogs::api_url(&forge_url)),
+                client,
+                self.forge_concurrency,
+            )),
         };
         Ok(Some(forge))
     }
@@ -223,6 +228,8 @@ impl Config {
             ForgeKind::Github => github::oauth_endpoints(&forge_url),
             ForgeKind::Gitea | ForgeKind::Forgejo => gitea::oauth_endpoints(&forge_url),
             ForgeKind::Gitlab => gitlab::oauth_endpoints(&forge_url),
+            // Gogs has no OAuth provider: users sign in with a password and a token is created.
+            ForgeKind::Gogs => return Ok(None),
         };
         let redirect = self.server_url().join("login").map_err(|e| e.to_string())?;
         crate::forge::oauth::OAuthClient::new(endpoints, id, secret.expose(), redirect.as_str())

@@ -8,6 +8,7 @@
 pub mod gitea;
 pub mod github;
 pub mod gitlab;
+pub mod gogs;
 pub mod http;
 pub mod link;
 pub mod oauth;
@@ -29,6 +30,8 @@ pub enum ForgeKind {
     Forgejo,
     /// GitLab (gitlab.com or self-managed).
     Gitlab,
+    /// Gogs.
+    Gogs,
 }
 
 impl ForgeKind {
@@ -46,6 +49,7 @@ impl ForgeKind {
             ForgeKind::Gitea => "gitea",
             ForgeKind::Forgejo => "forgejo",
             ForgeKind::Gitlab => "gitlab",
+            ForgeKind::Gogs => "gogs",
         }
     }
 
@@ -54,7 +58,7 @@ impl ForgeKind {
         match self {
             ForgeKind::Github => Some("https://github.com"),
             ForgeKind::Gitlab => Some("https://gitlab.com"),
-            ForgeKind::Gitea | ForgeKind::Forgejo => None,
+            ForgeKind::Gitea | ForgeKind::Forgejo | ForgeKind::Gogs => None,
         }
     }
 }

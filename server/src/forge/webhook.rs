@@ -141,6 +141,16 @@ pub fn receive(
                 .or_else(|| header(headers, "x-gitea-delivery"));
             gitea(event, delivery, body)
         }
+        ForgeKind::Gogs => {
+            let signature = header(headers, "x-gogs-signature")
+                .ok_or(WebhookError::Unsigned("X-Gogs-Signature"))?;
+            verify_hmac(body, secret, signature, "")?;
+            gogs(
+                header(headers, "x-gogs-event").unwrap_or(""),
+                header(headers, "x-gogs-delivery"),
+                body,
+            )
+        }
         ForgeKind::Gitlab => {
             let token = header(headers, "x-gitlab-token")
                 .ok_or(WebhookError::Unsigned("X-Gitlab-Token"))?;
@@ -327,6 +337,27 @@ fn gitea(event: &str, delivery: Option<&str>, body: &[u8]) -> Result<Parsed, Web
             }
         }
         "" => Err(WebhookError::Malformed("no X-Gitea-Event header".into())),
+        other => ignored(other.to_string()),
+    }
+}
+
+/// Gogs sends no repository lifecycle events; a fork is the nearest (a repository appears).
+fn gogs(event: &str, delivery: Option<&str>, body: &[u8]) -> Result<Parsed, WebhookError> {
+    #[derive(Deserialize)]
+    struct Fork {
+        forkee: IdName,
+    }
+    match event {
+        "fork" => {
+            let payload: Fork = json(body)?;
+            events(
+                delivery,
+                vec![RepoEvent::Created {
+                    repo: payload.forkee.event_repo()?,
+                }],
+            )
+        }
+        "" => Err(WebhookError::Malformed("no X-Gogs-Event header".into())),
         other => ignored(other.to_string()),
     }
 }
@@ -669,6 +700,27 @@ mod tests {
         let user_event = br#"{"event_name":"user_create","user_id":41}"#;
         assert!(matches!(
             receive(ForgeKind::Gitlab, &headers, user_event, SECRET),
+            Ok(Parsed::Ignored { .. })
+        ));
+    }
+
+    #[test]
+    fn gogs_forks_are_the_only_lifecycle_event() {
+        let body = br#"{"forkee":{"id":88,"full_name":"me/fork"},"repository":{"id":1,"full_name":"up/stream"}}"#;
+        let headers = signed(&[
+            ("x-gogs-event", "fork".into()),
+            ("x-gogs-signature", sign(body, SECRET)),
+        ]);
+        let parsed = receive(ForgeKind::Gogs, &headers, body, SECRET).unwrap();
+        assert!(
+            matches!(parsed, Parsed::Events { ref events, .. } if events == &vec![RepoEvent::Created { repo: EventRepo { uid: "88".into(), full_name: "me/fork".into() } }])
+        );
+        let push = signed(&[
+            ("x-gogs-event", "push".into()),
+            ("x-gogs-signature", sign(body, SECRET)),
+        ]);
+        assert!(matches!(
+            receive(ForgeKind::Gogs, &push, body, SECRET),
             Ok(Parsed::Ignored { .. })
         ));
     }

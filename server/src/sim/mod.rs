@@ -9,6 +9,7 @@
 pub mod gitea;
 pub mod github;
 pub mod gitlab;
+pub mod gogs;
 pub mod oauth;
 
 use std::{
@@ -455,6 +456,7 @@ impl Simulator {
             .merge(github::routes())
             .merge(gitea::routes())
             .merge(gitlab::routes())
+            .merge(gogs::routes())
             .merge(oauth::routes())
             .with_state(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();

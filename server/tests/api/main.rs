@@ -7,6 +7,7 @@ mod database;
 mod forge_clients;
 mod forge_github;
 mod forge_gitlab;
+mod forge_gogs;
 mod health;
 mod helpers;
 mod pages;
