@@ -153,14 +153,15 @@ impl Forge for GitLab {
             .max()
             .unwrap_or(0);
         let start = format!("{}&id_after={after}", self.keyset_url());
-        let rest = paging::follow_next(&self.http, self.headers(token)?, start, |reply| {
-            let next = reply.header("link").map(link::parse).and_then(|l| l.next);
-            Ok((Self::parse_items(reply)?, next))
-        })
-        .await?;
+        let (rest, rest_stats) =
+            paging::follow_next(&self.http, self.headers(token)?, start, |reply| {
+                let next = reply.header("link").map(link::parse).and_then(|l| l.next);
+                Ok((Self::parse_items(reply)?, next))
+            })
+            .await?;
         let mut listing = Listing {
-            repos: paging::dedupe(first.repos.into_iter().chain(rest.repos)),
-            stats: rest.stats,
+            repos: paging::dedupe(first.repos.into_iter().chain(rest)),
+            stats: rest_stats,
         };
         listing.stats.pages += stats.pages;
         listing.stats.calls += stats.calls;

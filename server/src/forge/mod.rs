@@ -5,6 +5,7 @@
 //! touches the database: the page cache it uses for conditional requests is a trait the store
 //! implements.
 
+pub mod bitbucket;
 pub mod gitea;
 pub mod github;
 pub mod gitlab;
@@ -32,6 +33,8 @@ pub enum ForgeKind {
     Gitlab,
     /// Gogs.
     Gogs,
+    /// Bitbucket Cloud.
+    Bitbucket,
 }
 
 impl ForgeKind {
@@ -50,6 +53,7 @@ impl ForgeKind {
             ForgeKind::Forgejo => "forgejo",
             ForgeKind::Gitlab => "gitlab",
             ForgeKind::Gogs => "gogs",
+            ForgeKind::Bitbucket => "bitbucket",
         }
     }
 
@@ -58,6 +62,7 @@ impl ForgeKind {
         match self {
             ForgeKind::Github => Some("https://github.com"),
             ForgeKind::Gitlab => Some("https://gitlab.com"),
+            ForgeKind::Bitbucket => Some("https://bitbucket.org"),
             ForgeKind::Gitea | ForgeKind::Forgejo | ForgeKind::Gogs => None,
         }
     }

@@ -118,20 +118,21 @@ pub async fn list_rest<P: NumberedPages + ?Sized>(
     })
 }
 
-/// Follows opaque `next` URLs (cursors) from `first_url` until a page has none. Such pages
-/// cannot be fetched ahead, so they come one at a time; a URL seen twice is a loop.
-pub async fn follow_next<F>(
+/// Follows opaque `next` URLs (cursors) from `first_url` until a page has none, collecting what
+/// `parse` finds on each page. Such pages cannot be fetched ahead, so they come one at a time; a
+/// URL seen twice, or an empty page that links on, is a loop.
+pub async fn follow_next<T, F>(
     http: &HttpClient,
     headers: HeaderMap,
     first_url: String,
     parse: F,
-) -> Result<Listing, ForgeError>
+) -> Result<(Vec<T>, ListingStats), ForgeError>
 where
-    F: Fn(&Reply) -> Result<(Vec<ForgeRepo>, Option<String>), ForgeError>,
+    F: Fn(&Reply) -> Result<(Vec<T>, Option<String>), ForgeError>,
 {
     let mut seen = std::collections::HashSet::new();
     let mut stats = ListingStats::default();
-    let mut repos = Vec::new();
+    let mut items = Vec::new();
     let mut url = first_url;
     loop {
         if !seen.insert(url.clone()) {
@@ -156,7 +157,7 @@ where
         );
         let (page, next) = parse(&reply)?;
         let empty = page.is_empty();
-        repos.extend(page);
+        items.extend(page);
         match next {
             Some(_) if empty => {
                 return Err(ForgeError::PagingLoop(format!(
@@ -168,10 +169,7 @@ where
             None => break,
         }
     }
-    Ok(Listing {
-        repos: dedupe(repos.into_iter()),
-        stats,
-    })
+    Ok((items, stats))
 }
 
 fn path_only(url: &str) -> String {

@@ -141,6 +141,16 @@ pub fn receive(
                 .or_else(|| header(headers, "x-gitea-delivery"));
             gitea(event, delivery, body)
         }
+        ForgeKind::Bitbucket => {
+            let signature = header(headers, "x-hub-signature")
+                .ok_or(WebhookError::Unsigned("X-Hub-Signature"))?;
+            verify_hmac(body, secret, signature, "sha256=")?;
+            bitbucket(
+                header(headers, "x-event-key").unwrap_or(""),
+                header(headers, "x-request-uuid"),
+                body,
+            )
+        }
         ForgeKind::Gogs => {
             let signature = header(headers, "x-gogs-signature")
                 .ok_or(WebhookError::Unsigned("X-Gogs-Signature"))?;
@@ -339,6 +349,56 @@ fn gitea(event: &str, delivery: Option<&str>, body: &[u8]) -> Result<Parsed, Web
         "" => Err(WebhookError::Malformed("no X-Gitea-Event header".into())),
         other => ignored(other.to_string()),
     }
+}
+
+/// Bitbucket Cloud workspace `repo:*` events, identified by the repository's `uuid`.
+fn bitbucket(event: &str, delivery: Option<&str>, body: &[u8]) -> Result<Parsed, WebhookError> {
+    #[derive(Deserialize)]
+    struct Repo {
+        uuid: String,
+        full_name: String,
+    }
+    #[derive(Deserialize)]
+    struct Payload {
+        repository: Repo,
+        #[serde(default)]
+        changes: Value,
+    }
+    if !event.starts_with("repo:") {
+        return if event.is_empty() {
+            Err(WebhookError::Malformed("no X-Event-Key header".into()))
+        } else {
+            ignored(event.to_string())
+        };
+    }
+    let payload: Payload = json(body)?;
+    if payload.repository.uuid.is_empty() {
+        return Err(WebhookError::Malformed("the repository has no uuid".into()));
+    }
+    let repo = EventRepo {
+        uid: payload.repository.uuid,
+        full_name: payload.repository.full_name,
+    };
+    let old_full_name = payload
+        .changes
+        .pointer("/full_name/old")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let event = match event {
+        "repo:created" | "repo:imported" => RepoEvent::Created { repo },
+        "repo:deleted" => RepoEvent::Deleted { repo },
+        "repo:transfer" => match old_full_name {
+            Some(from) => RepoEvent::Transferred { repo, from },
+            // The payload names only the new owner: a transfer into a workspace we watch.
+            None => RepoEvent::Created { repo },
+        },
+        "repo:updated" => match old_full_name {
+            Some(from) if from != repo.full_name => RepoEvent::Renamed { repo, from },
+            _ => return ignored("repo:updated without a new name"),
+        },
+        other => return ignored(other.to_string()),
+    };
+    events(delivery, vec![event])
 }
 
 /// Gogs sends no repository lifecycle events; a fork is the nearest (a repository appears).
@@ -722,6 +782,36 @@ mod tests {
         assert!(matches!(
             receive(ForgeKind::Gogs, &push, body, SECRET),
             Ok(Parsed::Ignored { .. })
+        ));
+    }
+
+    #[test]
+    fn bitbucket_cloud_events_use_the_uuid() {
+        let body = br#"{"repository":{"uuid":"{abc}","full_name":"ws/new-name"},"actor":{},"changes":{"name":{"old":"old","new":"new-name"},"full_name":{"old":"ws/old","new":"ws/new-name"}}}"#;
+        let headers = signed(&[
+            ("x-event-key", "repo:updated".into()),
+            ("x-request-uuid", "r-1".into()),
+            ("x-hub-signature", format!("sha256={}", sign(body, SECRET))),
+        ]);
+        let parsed = receive(ForgeKind::Bitbucket, &headers, body, SECRET).unwrap();
+        let expected = RepoEvent::Renamed {
+            repo: EventRepo {
+                uid: "{abc}".into(),
+                full_name: "ws/new-name".into(),
+            },
+            from: "ws/old".into(),
+        };
+        assert_eq!(
+            parsed,
+            Parsed::Events {
+                delivery: Some("r-1".into()),
+                events: vec![expected]
+            }
+        );
+        let unsigned = signed(&[("x-event-key", "repo:updated".into())]);
+        assert!(matches!(
+            receive(ForgeKind::Bitbucket, &unsigned, body, SECRET),
+            Err(WebhookError::Unsigned(_))
         ));
     }
 

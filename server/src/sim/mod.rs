@@ -6,6 +6,7 @@
 //! renders it in that forge's formats. Faults are injected through [`Faults`]; every request is
 //! counted in [`Counters`], so tests can prove what a listing cost.
 
+pub mod bitbucket;
 pub mod gitea;
 pub mod github;
 pub mod gitlab;
@@ -457,6 +458,7 @@ impl Simulator {
             .merge(gitea::routes())
             .merge(gitlab::routes())
             .merge(gogs::routes())
+            .merge(bitbucket::routes())
             .merge(oauth::routes())
             .with_state(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
