@@ -167,7 +167,7 @@ impl Config {
 
     /// The forge client this configuration describes, if a forge is configured.
     pub fn forge_client(&self) -> Result<Option<std::sync::Arc<dyn crate::forge::Forge>>, String> {
-        use crate::forge::{bitbucket, gitea, github, gitlab, gogs, http};
+        use crate::forge::{bitbucket, bitbucket_dc, gitea, github, gitlab, gogs, http};
         let Some((kind, forge_url)) = self.forge_and_url()? else {
             return Ok(None);
         };
@@ -211,6 +211,11 @@ impl Config {
                 client,
                 self.forge_concurrency,
             )),
+            ForgeKind::BitbucketDc => std::sync::Arc::new(bitbucket_dc::BitbucketDc::new(
+                &api(forge_url.clone()),
+                client,
+                self.forge_concurrency,
+            )),
             ForgeKind::Gogs => std::sync::Arc::new(gogs::Gogs::new(
                 &api(gogs::api_url(&forge_url)),
                 client,
@@ -222,7 +227,7 @@ impl Config {
 
     /// The forge's OAuth client, when a forge and its application are configured.
     pub fn oauth_client(&self) -> Result<Option<crate::forge::oauth::OAuthClient>, String> {
-        use crate::forge::{bitbucket, gitea, github, gitlab};
+        use crate::forge::{bitbucket, bitbucket_dc, gitea, github, gitlab};
         let (Some(id), Some(secret)) = (&self.oauth_client_id, &self.oauth_client_secret) else {
             return Ok(None);
         };
@@ -234,6 +239,7 @@ impl Config {
             ForgeKind::Gitea | ForgeKind::Forgejo => gitea::oauth_endpoints(&forge_url),
             ForgeKind::Gitlab => gitlab::oauth_endpoints(&forge_url),
             ForgeKind::Bitbucket => bitbucket::oauth_endpoints(),
+            ForgeKind::BitbucketDc => bitbucket_dc::oauth_endpoints(&forge_url),
             // Gogs has no OAuth provider: users sign in with a password and a token is created.
             ForgeKind::Gogs => return Ok(None),
         };

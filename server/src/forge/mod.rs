@@ -6,6 +6,7 @@
 //! implements.
 
 pub mod bitbucket;
+pub mod bitbucket_dc;
 pub mod gitea;
 pub mod github;
 pub mod gitlab;
@@ -35,6 +36,8 @@ pub enum ForgeKind {
     Gogs,
     /// Bitbucket Cloud.
     Bitbucket,
+    /// Bitbucket Data Center / Server.
+    BitbucketDc,
 }
 
 impl ForgeKind {
@@ -54,6 +57,7 @@ impl ForgeKind {
             ForgeKind::Gitlab => "gitlab",
             ForgeKind::Gogs => "gogs",
             ForgeKind::Bitbucket => "bitbucket",
+            ForgeKind::BitbucketDc => "bitbucket-dc",
         }
     }
 
@@ -63,7 +67,9 @@ impl ForgeKind {
             ForgeKind::Github => Some("https://github.com"),
             ForgeKind::Gitlab => Some("https://gitlab.com"),
             ForgeKind::Bitbucket => Some("https://bitbucket.org"),
-            ForgeKind::Gitea | ForgeKind::Forgejo | ForgeKind::Gogs => None,
+            ForgeKind::Gitea | ForgeKind::Forgejo | ForgeKind::Gogs | ForgeKind::BitbucketDc => {
+                None
+            }
         }
     }
 }

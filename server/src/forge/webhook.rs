@@ -151,6 +151,16 @@ pub fn receive(
                 body,
             )
         }
+        ForgeKind::BitbucketDc => {
+            let signature = header(headers, "x-hub-signature")
+                .ok_or(WebhookError::Unsigned("X-Hub-Signature"))?;
+            verify_hmac(body, secret, signature, "sha256=")?;
+            bitbucket_dc(
+                header(headers, "x-event-key").unwrap_or(""),
+                header(headers, "x-request-id"),
+                body,
+            )
+        }
         ForgeKind::Gogs => {
             let signature = header(headers, "x-gogs-signature")
                 .ok_or(WebhookError::Unsigned("X-Gogs-Signature"))?;
@@ -396,6 +406,63 @@ fn bitbucket(event: &str, delivery: Option<&str>, body: &[u8]) -> Result<Parsed,
             Some(from) if from != repo.full_name => RepoEvent::Renamed { repo, from },
             _ => return ignored("repo:updated without a new name"),
         },
+        other => return ignored(other.to_string()),
+    };
+    events(delivery, vec![event])
+}
+
+/// Bitbucket Data Center: `repo:modified` (renamed or moved, `{old, new}`) and `repo:forked`.
+fn bitbucket_dc(event: &str, delivery: Option<&str>, body: &[u8]) -> Result<Parsed, WebhookError> {
+    #[derive(Deserialize)]
+    struct Project {
+        key: String,
+    }
+    #[derive(Deserialize)]
+    struct Repo {
+        id: i64,
+        slug: String,
+        project: Project,
+    }
+    impl Repo {
+        fn event_repo(&self) -> EventRepo {
+            EventRepo {
+                uid: self.id.to_string(),
+                full_name: format!("{}/{}", self.project.key, self.slug),
+            }
+        }
+    }
+    #[derive(Deserialize)]
+    struct Modified {
+        old: Repo,
+        new: Repo,
+    }
+    #[derive(Deserialize)]
+    struct Forked {
+        repository: Repo,
+    }
+    let event = match event {
+        "repo:modified" => {
+            let payload: Modified = json(body)?;
+            let (old, repo) = (payload.old.event_repo(), payload.new.event_repo());
+            if old.full_name == repo.full_name {
+                return ignored("repo:modified without a new name");
+            }
+            if payload.old.project.key != payload.new.project.key {
+                RepoEvent::Transferred {
+                    repo,
+                    from: old.full_name,
+                }
+            } else {
+                RepoEvent::Renamed {
+                    repo,
+                    from: old.full_name,
+                }
+            }
+        }
+        "repo:forked" => RepoEvent::Created {
+            repo: json::<Forked>(body)?.repository.event_repo(),
+        },
+        "" => return Err(WebhookError::Malformed("no X-Event-Key header".into())),
         other => return ignored(other.to_string()),
     };
     events(delivery, vec![event])
@@ -813,6 +880,31 @@ mod tests {
             receive(ForgeKind::Bitbucket, &unsigned, body, SECRET),
             Err(WebhookError::Unsigned(_))
         ));
+    }
+
+    #[test]
+    fn bitbucket_dc_moves_and_renames() {
+        let body = br#"{"eventKey":"repo:modified","old":{"id":84,"slug":"repo","project":{"key":"OLD"}},"new":{"id":84,"slug":"repo","project":{"key":"NEW"}}}"#;
+        let headers = signed(&[
+            ("x-event-key", "repo:modified".into()),
+            ("x-request-id", "q".into()),
+            ("x-hub-signature", format!("sha256={}", sign(body, SECRET))),
+        ]);
+        let parsed = receive(ForgeKind::BitbucketDc, &headers, body, SECRET).unwrap();
+        let expected = RepoEvent::Transferred {
+            repo: EventRepo {
+                uid: "84".into(),
+                full_name: "NEW/repo".into(),
+            },
+            from: "OLD/repo".into(),
+        };
+        assert_eq!(
+            parsed,
+            Parsed::Events {
+                delivery: Some("q".into()),
+                events: vec![expected]
+            }
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! counted in [`Counters`], so tests can prove what a listing cost.
 
 pub mod bitbucket;
+pub mod bitbucket_dc;
 pub mod gitea;
 pub mod github;
 pub mod gitlab;
@@ -459,6 +460,7 @@ impl Simulator {
             .merge(gitlab::routes())
             .merge(gogs::routes())
             .merge(bitbucket::routes())
+            .merge(bitbucket_dc::routes())
             .merge(oauth::routes())
             .with_state(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();

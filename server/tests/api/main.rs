@@ -5,6 +5,7 @@ mod cli;
 mod cli_sync;
 mod database;
 mod forge_bitbucket;
+mod forge_bitbucket_dc;
 mod forge_clients;
 mod forge_github;
 mod forge_gitlab;
