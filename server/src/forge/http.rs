@@ -177,14 +177,20 @@ pub fn rate_limited_until(status: StatusCode, headers: &HeaderMap) -> Option<Sys
     }
     let now = SystemTime::now();
     if let Some(seconds) = retry_after {
-        return Some(now + Duration::from_secs(seconds));
+        return Some(later(now, seconds));
     }
     match number("x-ratelimit-reset").or_else(|| number("ratelimit-reset")) {
-        Some(epoch) => {
-            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(epoch)).map(|t| t.max(now))
-        }
+        Some(epoch) => Some(later(SystemTime::UNIX_EPOCH, epoch).max(now)),
         None => Some(now + Duration::from_secs(60)),
     }
+}
+
+/// `from` plus `seconds`, capped a year ahead: a forge's absurd reset must not overflow.
+fn later(from: SystemTime, seconds: u64) -> SystemTime {
+    const YEAR: u64 = 365 * 24 * 3600;
+    let cap = SystemTime::now() + Duration::from_secs(YEAR);
+    from.checked_add(Duration::from_secs(seconds))
+        .map_or(cap, |t| t.min(cap))
 }
 
 /// A forge's error body, shortened: `{"message": …}` where there is one.
@@ -266,6 +272,18 @@ mod tests {
     }
 
     #[test]
+    fn absurd_resets_do_not_overflow() {
+        let max = u64::MAX.to_string();
+        for headers in [
+            headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &max)]),
+            headers(&[("retry-after", &max)]),
+        ] {
+            let until = rate_limited_until(StatusCode::TOO_MANY_REQUESTS, &headers).unwrap();
+            assert!(until > SystemTime::now());
+        }
+    }
+
+    #[test]
     fn a_plain_403_is_not_a_rate_limit() {
         assert!(rate_limited_until(
             StatusCode::FORBIDDEN,
@@ -289,6 +307,25 @@ mod tests {
         assert!(wait <= Duration::from_secs(5) && wait > Duration::from_secs(3));
         let until = rate_limited_until(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new()).unwrap();
         assert!(until.duration_since(SystemTime::now()).unwrap() > Duration::from_secs(50));
+    }
+
+    proptest::proptest! {
+        /// Any rate-limit header values are read without panicking.
+        #[test]
+        fn any_rate_limit_headers_are_safe(
+            remaining in "[0-9]{0,21}|\\PC{0,12}",
+            reset in "[0-9]{0,21}|\\PC{0,24}",
+            retry in "[0-9]{0,21}|\\PC{0,12}",
+            code in 100u16..600,
+        ) {
+            let mut map = HeaderMap::new();
+            for (name, value) in [("x-ratelimit-remaining", &remaining), ("x-ratelimit-reset", &reset), ("retry-after", &retry)] {
+                if let Ok(value) = value.parse() {
+                    map.insert(name, value);
+                }
+            }
+            let _ = rate_limited_until(StatusCode::from_u16(code).unwrap(), &map);
+        }
     }
 
     #[test]

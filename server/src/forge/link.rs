@@ -110,6 +110,30 @@ mod tests {
         assert_eq!(links.prev.as_deref(), Some("https://x.test/?page=2"));
     }
 
+    proptest::proptest! {
+        /// Any header at all parses without panicking, and every URL found was in the header.
+        #[test]
+        fn any_header_parses_without_panicking(header in ".{0,300}") {
+            let links = parse(&header);
+            for url in [links.next, links.last, links.prev, links.first].into_iter().flatten() {
+                proptest::prop_assert!(header.contains(&url));
+            }
+        }
+
+        /// Well-formed headers with any URLs and separators keep every relation.
+        #[test]
+        fn generated_headers_round_trip(
+            next in "https://[a-z]{1,8}\\.test/[a-z0-9?=&,;]{0,20}",
+            last in "https://[a-z]{1,8}\\.test/[a-z0-9?=&,;]{0,20}",
+            separator in proptest::sample::select(vec![",", ", ", " ,  "]),
+        ) {
+            let header = format!("<{next}>; rel=\"next\"{separator}<{last}>; rel=\"last\"");
+            let links = parse(&header);
+            proptest::prop_assert_eq!(links.next.as_deref(), Some(next.as_str()));
+            proptest::prop_assert_eq!(links.last.as_deref(), Some(last.as_str()));
+        }
+    }
+
     #[test]
     fn garbage_yields_nothing_and_never_panics() {
         for header in [

@@ -133,9 +133,10 @@ impl OAuthClient {
 }
 
 fn token_set(token: oauth2::basic::BasicTokenResponse) -> TokenSet {
-    let expires_at = token
-        .expires_in()
-        .map(|d| crate::store::now_s() + d.as_secs() as i64);
+    // Saturating: an absurd `expires_in` from the forge must not overflow.
+    let expires_at = token.expires_in().map(|d| {
+        crate::store::now_s().saturating_add(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    });
     TokenSet {
         access: token.access_token().secret().clone(),
         refresh: token.refresh_token().map(|r| r.secret().clone()),

@@ -907,6 +907,48 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Correctly signed deliveries with any body and any event name never panic: every
+        /// forge's parser answers events, "ignored" or a reason.
+        #[test]
+        fn signed_garbage_never_panics(
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+            event in proptest::sample::select(vec!["repository", "installation_repositories", "fork", "System Hook", "repo:created", "repo:updated", "repo:modified", "repo:forked", "push", ""]),
+        ) {
+            let hmac = sign(&body, SECRET);
+            for forge in ForgeKind::ALL {
+                let headers = signed(&[
+                    ("x-github-event", event.into()), ("x-gitea-event", event.into()), ("x-gogs-event", event.into()),
+                    ("x-gitlab-event", event.into()), ("x-event-key", event.into()), ("x-gitlab-token", SECRET.into()),
+                    ("x-hub-signature-256", format!("sha256={hmac}")), ("x-hub-signature", format!("sha256={hmac}")),
+                    ("x-gitea-signature", hmac.clone()), ("x-gogs-signature", hmac.clone()),
+                ]);
+                let _ = receive(forge, &headers, &body, SECRET);
+            }
+        }
+
+        /// Structured payloads with random ids and names parse or are refused, never panic.
+        #[test]
+        fn shaped_payloads_never_panic(id in proptest::prelude::any::<i64>(), name in ".{0,40}", action in "[a-z_]{0,12}") {
+            let body = serde_json::to_vec(&serde_json::json!({
+                "action": action, "event_name": action, "project_id": id, "path_with_namespace": name,
+                "repository": { "id": id, "uuid": name, "full_name": name, "slug": name, "project": { "key": name } },
+                "forkee": { "id": id, "full_name": name },
+                "old": { "id": id, "slug": name, "project": { "key": "A" } }, "new": { "id": id, "slug": name, "project": { "key": "B" } },
+            })).unwrap();
+            let hmac = sign(&body, SECRET);
+            for (forge, event) in [(ForgeKind::Github, "repository"), (ForgeKind::Gitea, "repository"), (ForgeKind::Gogs, "fork"), (ForgeKind::Gitlab, "System Hook"), (ForgeKind::Bitbucket, "repo:updated"), (ForgeKind::BitbucketDc, "repo:modified")] {
+                let headers = signed(&[
+                    ("x-github-event", event.into()), ("x-gitea-event", event.into()), ("x-gogs-event", event.into()),
+                    ("x-gitlab-event", event.into()), ("x-event-key", event.into()), ("x-gitlab-token", SECRET.into()),
+                    ("x-hub-signature-256", format!("sha256={hmac}")), ("x-hub-signature", format!("sha256={hmac}")),
+                    ("x-gitea-signature", hmac.clone()), ("x-gogs-signature", hmac.clone()),
+                ]);
+                let _ = receive(forge, &headers, &body, SECRET);
+            }
+        }
+    }
+
     #[test]
     fn gitlab_tokens_compare_exactly() {
         assert!(token_matches("s3cret", "s3cret"));
