@@ -62,7 +62,7 @@ async fn user(State(state): State<SimState>, headers: HeaderMap) -> Response {
         Ok(login) => login,
         Err(refusal) => return refusal,
     };
-    let world = state.world();
+    let world = state.world_read();
     let user = world
         .users
         .iter()

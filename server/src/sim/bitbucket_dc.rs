@@ -74,7 +74,7 @@ async fn user(
         Ok(login) => login,
         Err(refusal) => return refusal,
     };
-    let world = state.world();
+    let world = state.world_read();
     match world.users.iter().find(|u| u.login == slug) {
         Some(u) => with_user(
             &login,
@@ -160,7 +160,7 @@ async fn default_branch(
         Ok(login) => login,
         Err(refusal) => return refusal,
     };
-    let world = state.world();
+    let world = state.world_read();
     let found = world
         .visible_to(&login)
         .into_iter()

@@ -93,7 +93,7 @@ async fn user(State(state): State<SimState>, headers: HeaderMap) -> Response {
         Ok(rate) => rate,
         Err(refusal) => return refusal,
     };
-    let world = state.world();
+    let world = state.world_read();
     let user = world
         .users
         .iter()

@@ -45,7 +45,7 @@ async fn user(State(state): State<SimState>, headers: HeaderMap) -> Response {
         Ok(login) => login,
         Err(refusal) => return refusal,
     };
-    let world = state.world();
+    let world = state.world_read();
     let user = world
         .users
         .iter()
@@ -81,7 +81,7 @@ async fn projects(
     let (mut visible, endless): (Vec<(SimRepo, Role)>, bool) = {
         let empty = state.faults().empty_listing;
         let endless = state.faults().endless_next;
-        let world = state.world();
+        let world = state.world_read();
         let visible = if empty {
             Vec::new()
         } else {

@@ -41,7 +41,7 @@ async fn admit(state: &SimState, headers: &HeaderMap) -> Result<String, Response
 /// What `login` can reach, and which owners are users (the rest are organisations).
 fn visible(state: &SimState, login: &str) -> (Vec<(SimRepo, Role)>, Vec<String>) {
     let empty = state.faults().empty_listing;
-    let world = state.world();
+    let world = state.world_read();
     let users = world.users.iter().map(|u| u.login.clone()).collect();
     let repos = if empty {
         Vec::new()
@@ -60,7 +60,7 @@ async fn user(State(state): State<SimState>, headers: HeaderMap) -> Response {
         Ok(login) => login,
         Err(refusal) => return refusal,
     };
-    let world = state.world();
+    let world = state.world_read();
     let user = world
         .users
         .iter()

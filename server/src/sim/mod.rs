@@ -268,6 +268,11 @@ pub struct SimState {
     faults: Arc<Mutex<Faults>>,
     counters: Arc<Mutex<Counters>>,
     budgets: Arc<Mutex<BTreeMap<String, Budget>>>,
+    /// Bumped whenever the world is taken for writing; cached views older than it are stale.
+    generation: Arc<std::sync::atomic::AtomicU64>,
+    /// Each user's sorted view (repository id, role), with the generation it was made at, so a
+    /// page of a 10,000-repository account costs a page's work, not a sort of everything.
+    views: Arc<Mutex<std::collections::HashMap<String, (u64, Arc<Vec<(u64, Role)>>)>>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -278,8 +283,35 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl SimState {
+    /// The world, for changing it (tests, the admin side): cached views are invalidated.
     pub fn world(&self) -> MutexGuard<'_, World> {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         lock(&self.world)
+    }
+
+    /// The world, for reading it (the API handlers).
+    pub(crate) fn world_read(&self) -> MutexGuard<'_, World> {
+        lock(&self.world)
+    }
+
+    /// `login`'s repositories in GitHub's order, from the cache when the world has not changed.
+    fn sorted_view(&self, login: &str) -> Arc<Vec<(u64, Role)>> {
+        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
+        if let Some((made, view)) = lock(&self.views).get(login) {
+            if *made == generation {
+                return Arc::clone(view);
+            }
+        }
+        let view: Arc<Vec<(u64, Role)>> = Arc::new(
+            self.world_read()
+                .visible_to(login)
+                .into_iter()
+                .map(|(r, role)| (r.id, role))
+                .collect(),
+        );
+        lock(&self.views).insert(login.to_string(), (generation, Arc::clone(&view)));
+        view
     }
 
     pub fn faults(&self) -> MutexGuard<'_, Faults> {
@@ -364,7 +396,10 @@ pub(crate) async fn admit(
         .map(str::trim)
         .unwrap_or_default()
         .to_string();
-    let login = state.world().user_by_token(&token).map(|u| u.login.clone());
+    let login = state
+        .world_read()
+        .user_by_token(&token)
+        .map(|u| u.login.clone());
     login
         .map(|login| (login, token))
         .ok_or(Refusal::Unauthorized)
@@ -399,19 +434,19 @@ pub(crate) fn visible_page(
 ) -> (Vec<(SimRepo, Role)>, u32, u32) {
     let empty = state.faults().empty_listing;
     let endless = state.faults().endless_next;
-    let world = state.world();
-    let visible = if empty {
-        Vec::new()
+    let view = if empty {
+        Arc::new(Vec::new())
     } else {
-        world.visible_to(login)
+        state.sorted_view(login)
     };
-    let total = visible.len() as u32;
+    let total = view.len() as u32;
     let start = (page.saturating_sub(1) as usize).saturating_mul(per_page as usize);
-    let items = visible
-        .into_iter()
+    let world = state.world_read();
+    let items = view
+        .iter()
         .skip(start)
         .take(per_page as usize)
-        .map(|(r, role)| (r.clone(), role))
+        .filter_map(|(id, role)| world.repos.get(id).map(|r| (r.clone(), *role)))
         .collect();
     let last = if endless {
         page + 1
