@@ -261,6 +261,9 @@ struct Budget {
     resets_at: SystemTime,
 }
 
+/// A user's repositories in listing order: (repository id, role).
+type View = Arc<Vec<(u64, Role)>>;
+
 /// Shared state behind the HTTP handlers.
 #[derive(Clone, Default)]
 pub struct SimState {
@@ -272,7 +275,7 @@ pub struct SimState {
     generation: Arc<std::sync::atomic::AtomicU64>,
     /// Each user's sorted view (repository id, role), with the generation it was made at, so a
     /// page of a 10,000-repository account costs a page's work, not a sort of everything.
-    views: Arc<Mutex<std::collections::HashMap<String, (u64, Arc<Vec<(u64, Role)>>)>>>,
+    views: Arc<Mutex<std::collections::HashMap<String, (u64, View)>>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -296,14 +299,14 @@ impl SimState {
     }
 
     /// `login`'s repositories in GitHub's order, from the cache when the world has not changed.
-    fn sorted_view(&self, login: &str) -> Arc<Vec<(u64, Role)>> {
+    fn sorted_view(&self, login: &str) -> View {
         let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
         if let Some((made, view)) = lock(&self.views).get(login) {
             if *made == generation {
                 return Arc::clone(view);
             }
         }
-        let view: Arc<Vec<(u64, Role)>> = Arc::new(
+        let view: View = Arc::new(
             self.world_read()
                 .visible_to(login)
                 .into_iter()
