@@ -38,10 +38,7 @@ pub fn ServerStatusCard() -> impl IntoView {
                     "Check again"
                 </button>
                 <span class="muted" data-testid="check-count" aria-live="polite">
-                    {move || match checks.get() {
-                        1 => "Checked once".to_string(),
-                        n => format!("Checked {n} times"),
-                    }}
+                    {move || checks_label(checks.get())}
                 </span>
             </div>
         </section>
@@ -50,20 +47,7 @@ pub fn ServerStatusCard() -> impl IntoView {
 
 #[component]
 fn StatusDetails(status: ServerStatus) -> impl IntoView {
-    let database = if status.database_reachable {
-        format!(
-            "{} · reachable · {} migration{} applied",
-            status.database.label(),
-            status.migrations_applied,
-            if status.migrations_applied == 1 {
-                ""
-            } else {
-                "s"
-            },
-        )
-    } else {
-        format!("{} · not reachable", status.database.label())
-    };
+    let database = database_summary(&status);
     view! {
         <dl class="facts">
             <dt>"Version"</dt>
@@ -71,5 +55,67 @@ fn StatusDetails(status: ServerStatus) -> impl IntoView {
             <dt>"Database"</dt>
             <dd data-testid="database-status">{database}</dd>
         </dl>
+    }
+}
+
+/// "Checked once", "Checked 3 times".
+fn checks_label(checks: u32) -> String {
+    match checks {
+        1 => "Checked once".to_string(),
+        n => format!("Checked {n} times"),
+    }
+}
+
+/// "SQLite · reachable · 2 migrations applied", or "PostgreSQL · not reachable".
+fn database_summary(status: &ServerStatus) -> String {
+    if !status.database_reachable {
+        return format!("{} · not reachable", status.database.label());
+    }
+    let plural = if status.migrations_applied == 1 {
+        ""
+    } else {
+        "s"
+    };
+    format!(
+        "{} · reachable · {} migration{plural} applied",
+        status.database.label(),
+        status.migrations_applied
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DatabaseKind;
+
+    fn status(database: DatabaseKind, reachable: bool, migrations: u32) -> ServerStatus {
+        ServerStatus {
+            version: "1.2.3".into(),
+            database,
+            database_reachable: reachable,
+            migrations_applied: migrations,
+        }
+    }
+
+    #[test]
+    fn the_database_line_says_engine_health_and_migrations() {
+        assert_eq!(
+            database_summary(&status(DatabaseKind::Sqlite, true, 1)),
+            "SQLite · reachable · 1 migration applied"
+        );
+        assert_eq!(
+            database_summary(&status(DatabaseKind::Sqlite, true, 3)),
+            "SQLite · reachable · 3 migrations applied"
+        );
+        assert_eq!(
+            database_summary(&status(DatabaseKind::Postgres, false, 3)),
+            "PostgreSQL · not reachable"
+        );
+    }
+
+    #[test]
+    fn the_check_counter_reads_naturally() {
+        assert_eq!(checks_label(1), "Checked once");
+        assert_eq!(checks_label(2), "Checked 2 times");
     }
 }
