@@ -41,11 +41,14 @@ pub enum ForgeKind {
 }
 
 impl ForgeKind {
-    pub const ALL: [ForgeKind; 4] = [
+    pub const ALL: [ForgeKind; 7] = [
         ForgeKind::Github,
         ForgeKind::Gitea,
         ForgeKind::Forgejo,
         ForgeKind::Gitlab,
+        ForgeKind::Gogs,
+        ForgeKind::Bitbucket,
+        ForgeKind::BitbucketDc,
     ];
 
     /// The name `REPOSYNC_FORGE` takes.
@@ -239,5 +242,38 @@ pub trait Forge: Send + Sync {
 impl fmt::Debug for dyn Forge {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Forge({})", self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_forge_is_listed_and_parses_from_its_name() {
+        // An exhaustive match: adding a variant without listing it here fails to compile.
+        let listed = |kind: ForgeKind| match kind {
+            ForgeKind::Github
+            | ForgeKind::Gitea
+            | ForgeKind::Forgejo
+            | ForgeKind::Gitlab
+            | ForgeKind::Gogs
+            | ForgeKind::Bitbucket
+            | ForgeKind::BitbucketDc => ForgeKind::ALL.contains(&kind),
+        };
+        for kind in [
+            ForgeKind::Github,
+            ForgeKind::Gitea,
+            ForgeKind::Forgejo,
+            ForgeKind::Gitlab,
+            ForgeKind::Gogs,
+            ForgeKind::Bitbucket,
+            ForgeKind::BitbucketDc,
+        ] {
+            assert!(listed(kind), "{kind:?} is missing from ForgeKind::ALL");
+            assert_eq!(kind.as_str().parse::<ForgeKind>(), Ok(kind));
+        }
+        assert_eq!(" GitLab ".parse::<ForgeKind>(), Ok(ForgeKind::Gitlab));
+        assert!("svn".parse::<ForgeKind>().is_err());
     }
 }

@@ -6,8 +6,10 @@
 //! renders it in that forge's formats. Faults are injected through [`Faults`]; every request is
 //! counted in [`Counters`], so tests can prove what a listing cost.
 
+pub mod admin;
 pub mod bitbucket;
 pub mod bitbucket_dc;
+pub mod deliver;
 pub mod gitea;
 pub mod github;
 pub mod gitlab;
@@ -25,7 +27,8 @@ use axum::Router;
 use tokio::{net::TcpListener, sync::oneshot};
 
 /// A user's role on a repository, GitHub's scale (other forges map onto it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     Read,
     Triage,
@@ -252,6 +255,9 @@ pub struct Counters {
     pub list_pages: u32,
     /// Requests answered 304.
     pub not_modified: u32,
+    /// Webhooks delivered (answered 2xx) and not.
+    pub deliveries: u32,
+    pub failed_deliveries: u32,
 }
 
 /// Rate-limit accounting for one token.
@@ -276,6 +282,9 @@ pub struct SimState {
     /// Each user's sorted view (repository id, role), with the generation it was made at, so a
     /// page of a 10,000-repository account costs a page's work, not a sort of everything.
     views: Arc<Mutex<std::collections::HashMap<String, (u64, View)>>>,
+    /// Where webhooks go, if anywhere.
+    webhook: Arc<Mutex<Option<deliver::WebhookTarget>>>,
+    deliveries: Arc<std::sync::atomic::AtomicU64>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -291,6 +300,21 @@ impl SimState {
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         lock(&self.world)
+    }
+
+    /// Where webhooks go.
+    pub fn set_webhook(&self, target: Option<deliver::WebhookTarget>) {
+        *lock(&self.webhook) = target;
+    }
+
+    pub(crate) fn webhook(&self) -> Option<deliver::WebhookTarget> {
+        lock(&self.webhook).clone()
+    }
+
+    pub(crate) fn next_delivery(&self) -> u64 {
+        self.deliveries
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1
     }
 
     /// The world, for reading it (the API handlers).
@@ -499,6 +523,7 @@ impl Simulator {
             .merge(gogs::routes())
             .merge(bitbucket::routes())
             .merge(bitbucket_dc::routes())
+            .merge(admin::routes())
             .merge(oauth::routes())
             .with_state(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();

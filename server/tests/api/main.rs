@@ -13,5 +13,6 @@ mod forge_gogs;
 mod health;
 mod helpers;
 mod pages;
+mod sim_admin;
 mod store_conformance;
 mod sync_engine;
