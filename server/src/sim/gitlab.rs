@@ -29,15 +29,44 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "message": message }))).into_response()
 }
 
+/// Admits a request, charging GitLab's per-minute budget: past it, 429 "Retry later" with
+/// `Retry-After` and the `RateLimit-*` headers, as Rack::Attack answers.
 async fn admit(state: &SimState, headers: &HeaderMap) -> Result<String, Response> {
-    match super::admit(state, headers).await {
-        Ok((login, _)) => Ok(login),
-        Err(Refusal::Unauthorized) => Err(error(StatusCode::UNAUTHORIZED, "401 Unauthorized")),
-        Err(Refusal::ServerError) => Err(error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "500 Internal Server Error",
-        )),
+    let (login, token) = match super::admit(state, headers).await {
+        Ok(admitted) => admitted,
+        Err(Refusal::Unauthorized) => {
+            return Err(error(StatusCode::UNAUTHORIZED, "401 Unauthorized"))
+        }
+        Err(Refusal::ServerError) => {
+            return Err(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "500 Internal Server Error",
+            ))
+        }
+    };
+    if let Err(reset) = state.charge(&token, true) {
+        let now = std::time::SystemTime::now();
+        let wait = reset
+            .duration_since(now)
+            .unwrap_or_default()
+            .as_secs()
+            .max(1);
+        let epoch = reset
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let mut response = (StatusCode::TOO_MANY_REQUESTS, "Retry later\n").into_response();
+        let h = response.headers_mut();
+        h.insert("retry-after", wait.into());
+        h.insert(
+            "ratelimit-name",
+            axum::http::HeaderValue::from_static("throttle_authenticated_api"),
+        );
+        h.insert("ratelimit-remaining", 0u32.into());
+        h.insert("ratelimit-reset", epoch.into());
+        return Err(response);
     }
+    Ok(login)
 }
 
 async fn user(State(state): State<SimState>, headers: HeaderMap) -> Response {

@@ -359,7 +359,11 @@ impl SimState {
 
     /// Charges one request to `token` (none when `charge` is false): `(limit, remaining, reset)`,
     /// or `Err(reset)` when its budget is exhausted.
-    fn charge(&self, token: &str, charge: bool) -> Result<(u32, u32, SystemTime), SystemTime> {
+    pub(crate) fn charge(
+        &self,
+        token: &str,
+        charge: bool,
+    ) -> Result<(u32, u32, SystemTime), SystemTime> {
         let faults = self.faults().clone();
         let Some(limit) = faults.rate_limit else {
             return Ok((5000, 5000, SystemTime::now() + Duration::from_secs(3600)));

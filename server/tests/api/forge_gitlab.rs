@@ -11,6 +11,53 @@ use server::{
     sim::{Role, Simulator},
 };
 
+fn client_waiting(sim: &Simulator, max_rate_wait: Duration) -> GitLab {
+    let policy = Policy {
+        timeout: Duration::from_secs(5),
+        retries: 1,
+        backoff: Duration::from_millis(10),
+        max_rate_wait,
+    };
+    GitLab::new(&gitlab::api_url(&sim.url()), HttpClient::new(policy), 1)
+}
+
+#[tokio::test]
+async fn a_429_with_a_near_retry_after_is_waited_for() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("dev");
+    sim.world().seed("dev", 2, 250);
+    {
+        let mut faults = sim.faults();
+        faults.rate_limit = Some(2);
+        faults.rate_reset_after = Duration::from_secs(1);
+    }
+    let listing = client_waiting(&sim, Duration::from_secs(5))
+        .list_repos(&token, &NoCache)
+        .await
+        .unwrap();
+    assert_eq!(listing.repos.len(), 250);
+}
+
+#[tokio::test]
+async fn a_429_with_a_distant_retry_after_is_a_typed_error() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("dev");
+    sim.world().seed("dev", 2, 250);
+    {
+        let mut faults = sim.faults();
+        faults.rate_limit = Some(1);
+        faults.rate_reset_after = Duration::from_secs(600);
+    }
+    let error = client_waiting(&sim, Duration::from_secs(5))
+        .list_repos(&token, &NoCache)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, server::forge::ForgeError::RateLimited { .. }),
+        "{error:?}"
+    );
+}
+
 fn client(sim: &Simulator) -> GitLab {
     let policy = Policy {
         timeout: Duration::from_secs(5),
