@@ -238,7 +238,7 @@ impl Config {
             ForgeKind::Github => github::oauth_endpoints(&forge_url),
             ForgeKind::Gitea | ForgeKind::Forgejo => gitea::oauth_endpoints(&forge_url),
             ForgeKind::Gitlab => gitlab::oauth_endpoints(&forge_url),
-            ForgeKind::Bitbucket => bitbucket::oauth_endpoints(),
+            ForgeKind::Bitbucket => bitbucket::oauth_endpoints(&forge_url),
             ForgeKind::BitbucketDc => bitbucket_dc::oauth_endpoints(&forge_url),
             // Gogs has no OAuth provider: users sign in with a password and a token is created.
             ForgeKind::Gogs => return Ok(None),

@@ -116,11 +116,13 @@ fn segment(raw: &str) -> String {
         .replace('+', "%20")
 }
 
-/// Bitbucket Cloud's OAuth endpoints (fixed, whatever the API URL).
-pub fn oauth_endpoints() -> OAuthEndpoints {
+/// Bitbucket Cloud's OAuth endpoints, on `https://bitbucket.org` (or on another forge URL,
+/// such as the simulator's).
+pub fn oauth_endpoints(forge_url: &str) -> OAuthEndpoints {
+    let base = forge_url.trim_end_matches('/');
     OAuthEndpoints {
-        authorize: "https://bitbucket.org/site/oauth2/authorize".into(),
-        token: "https://bitbucket.org/site/oauth2/access_token".into(),
+        authorize: format!("{base}/site/oauth2/authorize"),
+        token: format!("{base}/site/oauth2/access_token"),
         scopes: Vec::new(),
         pkce: false,
     }

@@ -1,7 +1,7 @@
-//! The simulator's OAuth provider, GitHub's form: `GET /login/oauth/authorize` approves at once
+//! The simulator's OAuth provider, at every forge's paths: `GET …/authorize` approves at once
 //! (as the user named by the `login` query parameter, a simulator extension, or the first user)
-//! and redirects back with a code; `POST /login/oauth/access_token` exchanges codes and refresh
-//! tokens. Like GitHub, refusals are `200 OK` with an `error` field.
+//! and redirects back with a code; the token endpoint exchanges codes and refresh tokens. Like
+//! GitHub, refusals are `200 OK` with an `error` field (the clients also handle RFC 6749's 400s).
 
 use std::collections::HashMap;
 
@@ -17,10 +17,18 @@ use serde_json::json;
 
 use super::{SimState, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET};
 
+/// Each forge's authorize and token paths (GitHub and Gitea/Forgejo share theirs), all served by
+/// the same provider.
 pub fn routes() -> Router<SimState> {
     Router::new()
         .route("/login/oauth/authorize", get(authorize))
         .route("/login/oauth/access_token", post(access_token))
+        .route("/oauth/authorize", get(authorize))
+        .route("/oauth/token", post(access_token))
+        .route("/site/oauth2/authorize", get(authorize))
+        .route("/site/oauth2/access_token", post(access_token))
+        .route("/rest/oauth2/latest/authorize", get(authorize))
+        .route("/rest/oauth2/latest/token", post(access_token))
 }
 
 async fn authorize(

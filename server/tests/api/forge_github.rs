@@ -219,3 +219,60 @@ mod oauth {
         );
     }
 }
+
+/// Every forge with OAuth: the login and renewal flow against the simulator, at that forge's
+/// endpoints.
+mod oauth_per_forge {
+    use server::{
+        forge::{bitbucket, bitbucket_dc, gitea, github, gitlab, oauth::OAuthClient},
+        sim::{Simulator, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET},
+    };
+
+    #[tokio::test]
+    async fn each_forges_endpoints_exchange_and_refresh() {
+        let sim = Simulator::start().await.unwrap();
+        sim.world().add_user("octocat");
+        let url = sim.url();
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        for endpoints in [
+            github::oauth_endpoints(&url),
+            gitea::oauth_endpoints(&url),
+            gitlab::oauth_endpoints(&url),
+            bitbucket::oauth_endpoints(&url),
+            bitbucket_dc::oauth_endpoints(&url),
+        ] {
+            let label = endpoints.token.clone();
+            let pkce = endpoints.pkce;
+            let oauth = OAuthClient::new(
+                endpoints,
+                OAUTH_CLIENT_ID,
+                OAUTH_CLIENT_SECRET,
+                "http://127.0.0.1:9/login",
+            )
+            .unwrap();
+            let login = oauth.authorize();
+            assert_eq!(login.pkce_verifier.is_some(), pkce, "{label}");
+            let response = browser.get(&login.url).send().await.unwrap();
+            let location =
+                url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+            let code = location
+                .query_pairs()
+                .find(|(k, _)| k == "code")
+                .unwrap()
+                .1
+                .into_owned();
+            let tokens = oauth
+                .exchange(&code, login.pkce_verifier.as_deref())
+                .await
+                .unwrap();
+            let renewed = oauth
+                .refresh(tokens.refresh.as_deref().unwrap())
+                .await
+                .unwrap();
+            assert_ne!(renewed.access, tokens.access, "{label}");
+        }
+    }
+}
