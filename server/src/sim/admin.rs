@@ -270,6 +270,8 @@ struct FaultsBody {
     endless_next: Option<bool>,
     rate_limit: Option<u32>,
     rate_reset_after_s: Option<u64>,
+    proxy_429_next: Option<u32>,
+    proxy_retry_after_s: Option<u64>,
     revoke_tokens_of: Option<String>,
 }
 
@@ -287,6 +289,8 @@ async fn set_faults(State(state): State<SimState>, Json(body): Json<FaultsBody>)
         endless_next: body.endless_next.unwrap_or(false),
         rate_limit: body.rate_limit,
         rate_reset_after: Duration::from_secs(body.rate_reset_after_s.unwrap_or(60)),
+        proxy_429_next: body.proxy_429_next.unwrap_or(0),
+        proxy_retry_after_s: body.proxy_retry_after_s.unwrap_or(1),
     };
     StatusCode::NO_CONTENT.into_response()
 }

@@ -238,6 +238,11 @@ pub struct Faults {
     pub hang_page: Option<u32>,
     /// This listing page answers malformed JSON.
     pub malformed_page: Option<u32>,
+    /// The next N API requests are answered 429 by "a reverse proxy" in front of the forge (the
+    /// only rate limiting Gitea, Gogs and Bitbucket Data Center deployments have).
+    pub proxy_429_next: u32,
+    /// The proxy's `Retry-After`, in seconds.
+    pub proxy_retry_after_s: u64,
     /// Every listing page links to a next one, even past the end (a paging bug).
     pub endless_next: bool,
     /// Requests a token may make per window; `None` means unlimited.
@@ -503,6 +508,32 @@ pub(crate) fn numbered_links(base: &str, page: u32, last: u32, separator: &str) 
     (!parts.is_empty()).then(|| parts.join(separator))
 }
 
+/// The throttling proxy: answers 429 with `Retry-After` while `proxy_429_next` lasts. The admin
+/// API behind `/_sim/` is never throttled.
+async fn throttling_proxy(
+    axum::extract::State(state): axum::extract::State<SimState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if !request.uri().path().starts_with("/_sim/") {
+        let mut faults = state.faults();
+        if faults.proxy_429_next > 0 {
+            faults.proxy_429_next -= 1;
+            let retry_after = faults.proxy_retry_after_s.max(1);
+            drop(faults);
+            state.count(|c| c.requests += 1);
+            return (
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", retry_after.to_string())],
+                "Too Many Requests",
+            )
+                .into_response();
+        }
+    }
+    next.run(request).await
+}
+
 /// A running simulator.
 pub struct Simulator {
     pub state: SimState,
@@ -528,6 +559,10 @@ impl Simulator {
             .merge(bitbucket::routes())
             .merge(bitbucket_dc::routes())
             .merge(admin::routes())
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                throttling_proxy,
+            ))
             .merge(oauth::routes())
             .with_state(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();

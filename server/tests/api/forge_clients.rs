@@ -301,3 +301,30 @@ for_each_forge!(pages_are_fetched_concurrently, |kind| {
     // Sequential would be 10 × 50 ms; with 5 at once it is 1 + 2 rounds.
     assert!(elapsed < Duration::from_millis(400), "took {elapsed:?}");
 });
+
+for_each_forge!(a_throttling_proxys_retry_after_is_waited_out, |kind| {
+    let (sim, token) = seeded(3).await;
+    {
+        let mut faults = sim.faults();
+        faults.proxy_429_next = 1;
+        faults.proxy_retry_after_s = 1;
+    }
+    let patient = Policy {
+        max_rate_wait: Duration::from_secs(5),
+        ..quick_policy()
+    };
+    let listing = kind
+        .client_with(&sim, patient, 4)
+        .list_repos(&token, &NoCache)
+        .await
+        .unwrap();
+    assert_eq!(listing.repos.len(), 3);
+    // Impatient: the same 429 is a typed "rate limited" error, not an empty listing.
+    sim.faults().proxy_429_next = 1;
+    let error = kind
+        .client(&sim)
+        .list_repos(&token, &NoCache)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ForgeError::RateLimited { .. }), "{error:?}");
+});
