@@ -160,12 +160,9 @@ async fn default_branch(
         Ok(login) => login,
         Err(refusal) => return refusal,
     };
-    let world = state.world_read();
-    let found = world
-        .visible_to(&login)
-        .into_iter()
-        .find(|(r, _)| r.owner == key && r.name == slug)
-        .map(|(r, _)| r.default_branch.clone());
+    let found = state
+        .reachable(&key, &slug, &login)
+        .map(|(r, _)| r.default_branch);
     match found {
         Some(branch) => with_user(
             &login,

@@ -140,12 +140,8 @@ async fn repo(
         Ok(login) => login,
         Err(refusal) => return refusal,
     };
-    let (repos, _) = visible(&state, &login);
-    match repos
-        .iter()
-        .find(|(r, _)| r.owner == owner && r.name == name)
-    {
-        Some((r, role)) => Json(repo_json(r, *role)).into_response(),
+    match state.reachable(&owner, &name, &login) {
+        Some((r, role)) => Json(repo_json(&r, role)).into_response(),
         None => error(StatusCode::NOT_FOUND, "Not Found"),
     }
 }

@@ -287,6 +287,8 @@ pub struct SimState {
     /// Each user's sorted view (repository id, role), with the generation it was made at, so a
     /// page of a 10,000-repository account costs a page's work, not a sort of everything.
     views: Arc<Mutex<std::collections::HashMap<String, (u64, View)>>>,
+    /// Repository ids by full name, with the generation they were indexed at.
+    names: Arc<Mutex<(u64, std::collections::HashMap<String, u64>)>>,
     /// Where webhooks go, if anywhere.
     webhook: Arc<Mutex<Option<deliver::WebhookTarget>>>,
     deliveries: Arc<std::sync::atomic::AtomicU64>,
@@ -305,6 +307,33 @@ impl SimState {
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         lock(&self.world)
+    }
+
+    /// The repository `owner/name` and `login`'s role on it, if they can reach it; one lookup,
+    /// not a scan (Gogs and Bitbucket Data Center ask per repository).
+    pub(crate) fn reachable(
+        &self,
+        owner: &str,
+        name: &str,
+        login: &str,
+    ) -> Option<(SimRepo, Role)> {
+        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
+        let id = {
+            let mut names = lock(&self.names);
+            if names.0 != generation || names.1.is_empty() {
+                let world = self.world_read();
+                names.1 = world
+                    .repos
+                    .values()
+                    .map(|r| (r.full_name(), r.id))
+                    .collect();
+                names.0 = generation;
+            }
+            names.1.get(&format!("{owner}/{name}")).copied()?
+        };
+        let world = self.world_read();
+        let repo = world.repos.get(&id)?;
+        repo.access.get(login).map(|role| (repo.clone(), *role))
     }
 
     /// Where webhooks go.

@@ -139,3 +139,14 @@ async fn the_retired_cross_workspace_listing_is_gone() {
         .unwrap();
     assert_eq!(response.status(), 410);
 }
+
+#[tokio::test]
+async fn ten_thousand_repositories_across_workspaces() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("ada");
+    sim.world().seed("ada", 7, 10_001);
+    let listing = client(&sim).list_repos(&token, &NoCache).await.unwrap();
+    assert_eq!(listing.repos.len(), 10_001);
+    let writers = listing.repos.iter().filter(|r| r.perm.push).count();
+    assert!((6_600..=6_700).contains(&writers), "{writers}");
+}

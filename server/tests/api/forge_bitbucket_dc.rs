@@ -127,3 +127,15 @@ async fn failures_are_typed() {
         ForgeError::Unauthorized
     );
 }
+
+#[tokio::test]
+async fn ten_thousand_repositories_with_their_default_branches() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("grace");
+    sim.world().seed("grace", 5, 10_000);
+    let listing = client(&sim).list_repos(&token, &NoCache).await.unwrap();
+    assert_eq!(listing.repos.len(), 10_000);
+    assert!(listing.repos.iter().all(|r| r.default_branch == "main"));
+    let admins = listing.repos.iter().filter(|r| r.perm.admin).count();
+    assert!((3_300..=3_400).contains(&admins), "{admins}");
+}

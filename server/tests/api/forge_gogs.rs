@@ -113,3 +113,37 @@ async fn failures_are_typed() {
         ForgeError::Unauthorized
     );
 }
+
+#[tokio::test]
+async fn ten_thousand_organisation_repositories_are_listed_and_rechecked() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("alice");
+    sim.world().seed("alice", 4, 10_000);
+    let listing = client(&sim).list_repos(&token, &NoCache).await.unwrap();
+    assert_eq!(listing.repos.len(), 10_000);
+    let admins = listing.repos.iter().filter(|r| r.perm.admin).count();
+    assert!(
+        (3_300..=3_400).contains(&admins),
+        "a third are admin, not all ({admins})"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_repository_is_not_found() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("alice");
+    let http = HttpClient::new(Policy::default());
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("authorization", format!("token {token}").parse().unwrap());
+    let error = http
+        .get(
+            &format!("{}/gogs/api/v1/repos/nobody/nothing", sim.url()),
+            headers,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error,
+        ForgeError::NotFound("/gogs/api/v1/repos/nobody/nothing".into())
+    );
+}
