@@ -272,6 +272,7 @@ struct FaultsBody {
     rate_reset_after_s: Option<u64>,
     proxy_429_next: Option<u32>,
     proxy_retry_after_s: Option<u64>,
+    forbid_next: Option<u32>,
     revoke_tokens_of: Option<String>,
 }
 
@@ -291,6 +292,7 @@ async fn set_faults(State(state): State<SimState>, Json(body): Json<FaultsBody>)
         rate_reset_after: Duration::from_secs(body.rate_reset_after_s.unwrap_or(60)),
         proxy_429_next: body.proxy_429_next.unwrap_or(0),
         proxy_retry_after_s: body.proxy_retry_after_s.unwrap_or(1),
+        forbid_next: body.forbid_next.unwrap_or(0),
     };
     StatusCode::NO_CONTENT.into_response()
 }

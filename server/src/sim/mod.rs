@@ -243,6 +243,9 @@ pub struct Faults {
     pub proxy_429_next: u32,
     /// The proxy's `Retry-After`, in seconds.
     pub proxy_retry_after_s: u64,
+    /// The next N API requests are refused 403 (an SSO or IP allow-list policy, a missing scope):
+    /// forbidden, without any rate-limit signal.
+    pub forbid_next: u32,
     /// Every listing page links to a next one, even past the end (a paging bug).
     pub endless_next: bool,
     /// Requests a token may make per window; `None` means unlimited.
@@ -537,8 +540,9 @@ pub(crate) fn numbered_links(base: &str, page: u32, last: u32, separator: &str) 
     (!parts.is_empty()).then(|| parts.join(separator))
 }
 
-/// The throttling proxy: answers 429 with `Retry-After` while `proxy_429_next` lasts. The admin
-/// API behind `/_sim/` is never throttled.
+/// What stands in front of the forge APIs: a throttling proxy answering 429 with `Retry-After`
+/// while `proxy_429_next` lasts, and a policy refusing 403 while `forbid_next` lasts. The admin
+/// API behind `/_sim/` is never affected.
 async fn throttling_proxy(
     axum::extract::State(state): axum::extract::State<SimState>,
     request: axum::extract::Request,
@@ -547,6 +551,18 @@ async fn throttling_proxy(
     use axum::response::IntoResponse;
     if !request.uri().path().starts_with("/_sim/") {
         let mut faults = state.faults();
+        if faults.forbid_next > 0 {
+            faults.forbid_next -= 1;
+            drop(faults);
+            state.count(|c| c.requests += 1);
+            let body = r#"{"message":"Resource protected by organization SAML enforcement."}"#;
+            return (
+                axum::http::StatusCode::FORBIDDEN,
+                [("content-type", "application/json")],
+                body,
+            )
+                .into_response();
+        }
         if faults.proxy_429_next > 0 {
             faults.proxy_429_next -= 1;
             let retry_after = faults.proxy_retry_after_s.max(1);

@@ -115,6 +115,11 @@ async fn failures_are_typed_and_paging_loops_stop() {
         Err(ForgeError::PagingLoop(_))
     ));
     sim.faults().endless_next = false;
+    sim.faults().forbid_next = 1;
+    assert!(matches!(
+        client(&sim).list_repos(&token, &NoCache).await,
+        Err(ForgeError::Forbidden(_))
+    ));
     sim.faults().proxy_429_next = 1;
     assert!(matches!(
         client(&sim).list_repos(&token, &NoCache).await,

@@ -116,6 +116,11 @@ async fn failures_are_typed() {
         Err(ForgeError::Server { status: 500, .. })
     ));
     sim.faults().fail_page = None;
+    sim.faults().forbid_next = 1;
+    assert!(matches!(
+        client(&sim).list_repos(&token, &NoCache).await,
+        Err(ForgeError::Forbidden(_))
+    ));
     sim.faults().proxy_429_next = 1;
     assert!(matches!(
         client(&sim).list_repos(&token, &NoCache).await,

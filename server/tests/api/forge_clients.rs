@@ -328,3 +328,17 @@ for_each_forge!(a_throttling_proxys_retry_after_is_waited_out, |kind| {
         .unwrap_err();
     assert!(matches!(error, ForgeError::RateLimited { .. }), "{error:?}");
 });
+
+for_each_forge!(a_plain_403_is_forbidden_not_rate_limited, |kind| {
+    let (sim, token) = seeded(3).await;
+    sim.faults().forbid_next = 1;
+    let error = kind
+        .client(&sim)
+        .list_repos(&token, &NoCache)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ForgeError::Forbidden(m) if m.contains("SAML")),
+        "{error:?}"
+    );
+});

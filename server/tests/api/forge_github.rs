@@ -3,15 +3,15 @@
 
 use std::time::Duration;
 
+use crate::helpers::MemoryCache;
 use server::{
     forge::{
         github::GitHub,
         http::{HttpClient, Policy},
-        CachedPage, Forge, ForgeError, NoCache, PageCache,
+        Forge, ForgeError, NoCache,
     },
     sim::Simulator,
 };
-use tokio::sync::Mutex;
 
 fn quick_policy() -> Policy {
     Policy {
@@ -32,20 +32,6 @@ async fn seeded(count: usize) -> (Simulator, String) {
 
 fn client(sim: &Simulator) -> GitHub {
     GitHub::new(&sim.url(), HttpClient::new(quick_policy()), 4)
-}
-
-/// An in-memory page cache for client tests.
-#[derive(Default)]
-struct MemoryCache(Mutex<std::collections::HashMap<String, CachedPage>>);
-
-#[async_trait::async_trait]
-impl PageCache for MemoryCache {
-    async fn get(&self, url: &str) -> Option<CachedPage> {
-        self.0.lock().await.get(url).cloned()
-    }
-    async fn put(&self, url: &str, page: CachedPage) {
-        self.0.lock().await.insert(url.to_string(), page);
-    }
 }
 
 #[tokio::test]

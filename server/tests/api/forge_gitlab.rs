@@ -122,3 +122,15 @@ async fn past_ten_thousand_projects_the_listing_walks_keyset_cursors() {
         "in id order without gaps or repeats"
     );
 }
+
+#[tokio::test]
+async fn weak_etags_make_an_unchanged_listing_cost_304s() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("dev");
+    sim.world().seed("dev", 3, 250);
+    let cache = crate::helpers::MemoryCache::default();
+    let first = client(&sim).list_repos(&token, &cache).await.unwrap();
+    let again = client(&sim).list_repos(&token, &cache).await.unwrap();
+    assert_eq!(again.stats.not_modified, 3);
+    assert_eq!(again.repos, first.repos);
+}

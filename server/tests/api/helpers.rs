@@ -140,3 +140,19 @@ pub fn migration_count(dialect: &str) -> u32 {
         })
         .count() as u32
 }
+
+/// An in-memory page cache for client tests (the server keeps pages in the database).
+#[derive(Default)]
+pub struct MemoryCache(
+    tokio::sync::Mutex<std::collections::HashMap<String, server::forge::CachedPage>>,
+);
+
+#[async_trait::async_trait]
+impl server::forge::PageCache for MemoryCache {
+    async fn get(&self, url: &str) -> Option<server::forge::CachedPage> {
+        self.0.lock().await.get(url).cloned()
+    }
+    async fn put(&self, url: &str, page: server::forge::CachedPage) {
+        self.0.lock().await.insert(url.to_string(), page);
+    }
+}
