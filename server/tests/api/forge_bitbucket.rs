@@ -155,3 +155,14 @@ async fn ten_thousand_repositories_across_workspaces() {
     let writers = listing.repos.iter().filter(|r| r.perm.push).count();
     assert!((6_600..=6_700).contains(&writers), "{writers}");
 }
+
+#[tokio::test]
+async fn an_exact_multiple_of_the_page_length_ends_without_an_empty_page() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("ada");
+    sim.world().seed("ada", 1, 200);
+    let listing = client(&sim).list_repos(&token, &NoCache).await.unwrap();
+    assert_eq!(listing.repos.len(), 200);
+    // One workspaces page, and exactly two pages of each collection: no trailing empty page.
+    assert_eq!(listing.stats.pages, 1 + 2 + 2);
+}

@@ -144,3 +144,22 @@ async fn ten_thousand_repositories_with_their_default_branches() {
     let admins = listing.repos.iter().filter(|r| r.perm.admin).count();
     assert!((3_300..=3_400).contains(&admins), "{admins}");
 }
+
+#[tokio::test]
+async fn exact_multiples_of_the_limit_end_on_is_last_page() {
+    let sim = Simulator::start().await.unwrap();
+    let token = sim.world().add_user("grace");
+    // Roles cycle read, write, admin: 10 admin, 20 write or more, 30 read or more.
+    sim.world().seed("grace", 1, 30);
+    let listing = client(&sim)
+        .with_per_page(10)
+        .list_repos(&token, &NoCache)
+        .await
+        .unwrap();
+    assert_eq!(listing.repos.len(), 30);
+    assert_eq!(
+        listing.stats.pages,
+        1 + 2 + 3,
+        "each listing ends on isLastPage, no empty page"
+    );
+}
