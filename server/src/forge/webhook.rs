@@ -118,72 +118,62 @@ pub fn receive(
     if body.len() > MAX_BODY {
         return Err(WebhookError::TooLarge);
     }
+    let value = |names: &[&str]| names.iter().find_map(|name| header(headers, name));
+    // HMAC-SHA256 of the body in the first of `names` present, hex behind `prefix`.
+    let signed = |names: &[&'static str], prefix: &str| {
+        let signature = value(names).ok_or(WebhookError::Unsigned(names[0]))?;
+        verify_hmac(body, secret, signature, prefix)
+    };
     match forge {
         ForgeKind::Github => {
-            let signature = header(headers, "x-hub-signature-256")
-                .ok_or(WebhookError::Unsigned("X-Hub-Signature-256"))?;
-            verify_hmac(body, secret, signature, "sha256=")?;
+            signed(&["x-hub-signature-256"], "sha256=")?;
             github(
-                header(headers, "x-github-event").unwrap_or(""),
-                header(headers, "x-github-delivery"),
+                value(&["x-github-event"]).unwrap_or(""),
+                value(&["x-github-delivery"]),
                 body,
             )
         }
         ForgeKind::Gitea | ForgeKind::Forgejo => {
-            let signature = header(headers, "x-forgejo-signature")
-                .or_else(|| header(headers, "x-gitea-signature"))
-                .ok_or(WebhookError::Unsigned("X-Gitea-Signature"))?;
-            verify_hmac(body, secret, signature, "")?;
-            let event = header(headers, "x-forgejo-event")
-                .or_else(|| header(headers, "x-gitea-event"))
-                .unwrap_or("");
-            let delivery = header(headers, "x-forgejo-delivery")
-                .or_else(|| header(headers, "x-gitea-delivery"));
-            gitea(event, delivery, body)
+            signed(&["x-forgejo-signature", "x-gitea-signature"], "")?;
+            let event = value(&["x-forgejo-event", "x-gitea-event"]).unwrap_or("");
+            gitea(
+                event,
+                value(&["x-forgejo-delivery", "x-gitea-delivery"]),
+                body,
+            )
         }
         ForgeKind::Bitbucket => {
-            let signature = header(headers, "x-hub-signature")
-                .ok_or(WebhookError::Unsigned("X-Hub-Signature"))?;
-            verify_hmac(body, secret, signature, "sha256=")?;
+            signed(&["x-hub-signature"], "sha256=")?;
             bitbucket(
-                header(headers, "x-event-key").unwrap_or(""),
-                header(headers, "x-request-uuid"),
+                value(&["x-event-key"]).unwrap_or(""),
+                value(&["x-request-uuid"]),
                 body,
             )
         }
         ForgeKind::BitbucketDc => {
-            let signature = header(headers, "x-hub-signature")
-                .ok_or(WebhookError::Unsigned("X-Hub-Signature"))?;
-            verify_hmac(body, secret, signature, "sha256=")?;
+            signed(&["x-hub-signature"], "sha256=")?;
             bitbucket_dc(
-                header(headers, "x-event-key").unwrap_or(""),
-                header(headers, "x-request-id"),
+                value(&["x-event-key"]).unwrap_or(""),
+                value(&["x-request-id"]),
                 body,
             )
         }
         ForgeKind::Gogs => {
-            let signature = header(headers, "x-gogs-signature")
-                .ok_or(WebhookError::Unsigned("X-Gogs-Signature"))?;
-            verify_hmac(body, secret, signature, "")?;
+            signed(&["x-gogs-signature"], "")?;
             gogs(
-                header(headers, "x-gogs-event").unwrap_or(""),
-                header(headers, "x-gogs-delivery"),
+                value(&["x-gogs-event"]).unwrap_or(""),
+                value(&["x-gogs-delivery"]),
                 body,
             )
         }
         ForgeKind::Gitlab => {
-            let token = header(headers, "x-gitlab-token")
-                .ok_or(WebhookError::Unsigned("X-Gitlab-Token"))?;
+            let token =
+                value(&["x-gitlab-token"]).ok_or(WebhookError::Unsigned("x-gitlab-token"))?;
             if !token_matches(token, secret) {
                 return Err(WebhookError::BadSignature);
             }
-            let delivery = header(headers, "x-gitlab-event-uuid")
-                .or_else(|| header(headers, "idempotency-key"));
-            gitlab(
-                header(headers, "x-gitlab-event").unwrap_or(""),
-                delivery,
-                body,
-            )
+            let delivery = value(&["x-gitlab-event-uuid", "idempotency-key"]);
+            gitlab(value(&["x-gitlab-event"]).unwrap_or(""), delivery, body)
         }
     }
 }
