@@ -115,21 +115,7 @@ async fn failures_are_typed_and_paging_loops_stop() {
         Err(ForgeError::PagingLoop(_))
     ));
     sim.faults().endless_next = false;
-    sim.faults().forbid_next = 1;
-    assert!(matches!(
-        client(&sim).list_repos(&token, &NoCache).await,
-        Err(ForgeError::Forbidden(_))
-    ));
-    sim.faults().proxy_429_next = 1;
-    assert!(matches!(
-        client(&sim).list_repos(&token, &NoCache).await,
-        Err(ForgeError::RateLimited { .. })
-    ));
-    sim.world().revoke_tokens("ada");
-    assert_eq!(
-        client(&sim).list_repos(&token, &NoCache).await.unwrap_err(),
-        ForgeError::Unauthorized
-    );
+    crate::helpers::assert_refusals_are_typed(&client(&sim), &sim, &token, "ada").await;
 }
 
 #[tokio::test]

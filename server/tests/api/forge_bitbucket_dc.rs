@@ -116,21 +116,7 @@ async fn failures_are_typed() {
         Err(ForgeError::Server { status: 500, .. })
     ));
     sim.faults().fail_page = None;
-    sim.faults().forbid_next = 1;
-    assert!(matches!(
-        client(&sim).list_repos(&token, &NoCache).await,
-        Err(ForgeError::Forbidden(_))
-    ));
-    sim.faults().proxy_429_next = 1;
-    assert!(matches!(
-        client(&sim).list_repos(&token, &NoCache).await,
-        Err(ForgeError::RateLimited { .. })
-    ));
-    sim.world().revoke_tokens("grace");
-    assert_eq!(
-        client(&sim).list_repos(&token, &NoCache).await.unwrap_err(),
-        ForgeError::Unauthorized
-    );
+    crate::helpers::assert_refusals_are_typed(&client(&sim), &sim, &token, "grace").await;
 }
 
 #[tokio::test]

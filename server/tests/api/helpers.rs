@@ -156,3 +156,31 @@ impl server::forge::PageCache for MemoryCache {
         self.0.lock().await.insert(url.to_string(), page);
     }
 }
+
+/// The refusals every client must type the same way: a 403 from a policy, a throttling proxy's
+/// 429 (the client here does not wait), and — last, since it revokes `login`'s tokens — a 401.
+pub async fn assert_refusals_are_typed(
+    forge: &dyn server::forge::Forge,
+    sim: &server::sim::Simulator,
+    token: &str,
+    login: &str,
+) {
+    use server::forge::{ForgeError, NoCache};
+    sim.faults().forbid_next = 1;
+    let forbidden = forge.list_repos(token, &NoCache).await;
+    assert!(
+        matches!(forbidden, Err(ForgeError::Forbidden(_))),
+        "{forbidden:?}"
+    );
+    sim.faults().proxy_429_next = 1;
+    let throttled = forge.list_repos(token, &NoCache).await;
+    assert!(
+        matches!(throttled, Err(ForgeError::RateLimited { .. })),
+        "{throttled:?}"
+    );
+    sim.world().revoke_tokens(login);
+    assert_eq!(
+        forge.list_repos(token, &NoCache).await.unwrap_err(),
+        ForgeError::Unauthorized
+    );
+}
