@@ -1,24 +1,17 @@
 //! The Bitbucket Cloud client against the simulator: workspaces, repositories and bulk
 //! permissions, `next` cursors, and typed errors.
 
-use std::time::Duration;
-
 use server::{
     forge::{
         bitbucket::{self, Bitbucket},
-        http::{HttpClient, Policy},
+        http::HttpClient,
         Forge, ForgeError, NoCache, Perm,
     },
     sim::{Role, Simulator},
 };
 
 fn client(sim: &Simulator) -> Bitbucket {
-    let policy = Policy {
-        timeout: Duration::from_secs(5),
-        retries: 1,
-        backoff: Duration::from_millis(10),
-        max_rate_wait: Duration::ZERO,
-    };
+    let policy = crate::helpers::test_policy();
     Bitbucket::new(&bitbucket::api_url(&sim.url()), HttpClient::new(policy), 4)
 }
 

@@ -1,24 +1,13 @@
 //! The Bitbucket Data Center client against the simulator: three listings for permissions,
 //! `nextPageStart` paging, default branches, who-am-I, typed errors.
 
-use std::time::Duration;
-
 use server::{
-    forge::{
-        bitbucket_dc::BitbucketDc,
-        http::{HttpClient, Policy},
-        Forge, ForgeError, NoCache, Perm,
-    },
+    forge::{bitbucket_dc::BitbucketDc, http::HttpClient, Forge, ForgeError, NoCache, Perm},
     sim::{Role, Simulator},
 };
 
 fn client(sim: &Simulator) -> BitbucketDc {
-    let policy = Policy {
-        timeout: Duration::from_secs(5),
-        retries: 1,
-        backoff: Duration::from_millis(10),
-        max_rate_wait: Duration::ZERO,
-    };
+    let policy = crate::helpers::test_policy();
     BitbucketDc::new(&sim.url(), HttpClient::new(policy), 4)
 }
 

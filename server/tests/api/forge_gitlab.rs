@@ -13,10 +13,8 @@ use server::{
 
 fn client_waiting(sim: &Simulator, max_rate_wait: Duration) -> GitLab {
     let policy = Policy {
-        timeout: Duration::from_secs(5),
-        retries: 1,
-        backoff: Duration::from_millis(10),
         max_rate_wait,
+        ..crate::helpers::test_policy()
     };
     GitLab::new(&gitlab::api_url(&sim.url()), HttpClient::new(policy), 1)
 }
@@ -59,12 +57,7 @@ async fn a_429_with_a_distant_retry_after_is_a_typed_error() {
 }
 
 fn client(sim: &Simulator) -> GitLab {
-    let policy = Policy {
-        timeout: Duration::from_secs(5),
-        retries: 1,
-        backoff: Duration::from_millis(10),
-        max_rate_wait: Duration::ZERO,
-    };
+    let policy = crate::helpers::test_policy();
     GitLab::new(&gitlab::api_url(&sim.url()), HttpClient::new(policy), 4)
 }
 

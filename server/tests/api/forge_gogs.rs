@@ -1,8 +1,6 @@
 //! The Gogs client against the simulator: personal and organisation repositories, with the
 //! organisation list's false permissions re-checked per repository.
 
-use std::time::Duration;
-
 use server::{
     forge::{
         gogs::{self, Gogs},
@@ -13,12 +11,7 @@ use server::{
 };
 
 fn client(sim: &Simulator) -> Gogs {
-    let policy = Policy {
-        timeout: Duration::from_secs(5),
-        retries: 1,
-        backoff: Duration::from_millis(10),
-        max_rate_wait: Duration::ZERO,
-    };
+    let policy = crate::helpers::test_policy();
     Gogs::new(
         &gogs::api_url(&format!("{}/gogs", sim.url())),
         HttpClient::new(policy),

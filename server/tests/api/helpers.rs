@@ -184,3 +184,14 @@ pub async fn assert_refusals_are_typed(
         ForgeError::Unauthorized
     );
 }
+
+/// The forge HTTP policy for tests that need no patience: 5 s timeout, one quick retry, and no
+/// waiting for rate-limit resets (so a rate limit shows up as the typed error).
+pub fn test_policy() -> server::forge::http::Policy {
+    server::forge::http::Policy {
+        timeout: std::time::Duration::from_secs(5),
+        retries: 1,
+        backoff: std::time::Duration::from_millis(10),
+        max_rate_wait: std::time::Duration::ZERO,
+    }
+}

@@ -3,11 +3,7 @@
 use std::{sync::Arc, time::Duration};
 
 use server::{
-    forge::{
-        github::GitHub,
-        http::{HttpClient, Policy},
-        ForgeError,
-    },
+    forge::{github::GitHub, http::HttpClient, ForgeError},
     sim::{Role, Simulator},
     store::{secrets::Secrets, users::NewUser, Database, DatabaseUrl},
     sync::{Engine, Outcome, Settings, SyncError, Trigger},
@@ -54,12 +50,7 @@ fn engine_with_oauth(
     settings: Settings,
     oauth: Option<server::forge::oauth::OAuthClient>,
 ) -> Arc<Engine> {
-    let policy = Policy {
-        timeout: Duration::from_secs(5),
-        retries: 1,
-        backoff: Duration::from_millis(10),
-        max_rate_wait: Duration::ZERO,
-    };
+    let policy = crate::helpers::test_policy();
     let forge = Arc::new(GitHub::new(&sim.url(), HttpClient::new(policy), 4).with_per_page(50));
     Engine::new(db.clone(), forge, oauth, secrets.clone(), settings)
 }
