@@ -99,6 +99,26 @@ pub struct SyncReport {
     pub write_ms: u64,
 }
 
+impl SyncReport {
+    /// The report of run `run_id`, from the very record the run was completed with.
+    fn of(run_id: i64, outcome: Outcome, finish: &RunFinish, list_ms: u64, write_ms: u64) -> Self {
+        SyncReport {
+            run_id,
+            outcome,
+            listed: finish.listed,
+            added: finish.added,
+            updated: finish.updated,
+            renamed: finish.renamed,
+            revoked: finish.revoked,
+            pages: finish.pages,
+            calls: finish.calls,
+            not_modified: finish.not_modified,
+            list_ms,
+            write_ms,
+        }
+    }
+}
+
 /// Why a sync failed. Cloneable: every request that joined the sync gets it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SyncError {
@@ -508,20 +528,13 @@ impl Engine {
             write_ms,
             "sync finished"
         );
-        Ok(SyncReport {
+        Ok(SyncReport::of(
             run_id,
             outcome,
-            listed: counts.listed,
-            added: counts.added,
-            updated: counts.updated,
-            renamed: counts.renamed,
-            revoked: counts.revoked,
-            pages: stats.pages.into(),
-            calls: stats.calls.into(),
-            not_modified: stats.not_modified.into(),
+            &plan.changes.finish,
             list_ms,
             write_ms,
-        })
+        ))
     }
 }
 
@@ -605,20 +618,14 @@ impl Engine {
             ..Default::default()
         };
         self.db.apply(&changes).await?;
-        Ok(SyncReport {
+        let write_ms = writing.elapsed().as_millis() as u64;
+        Ok(SyncReport::of(
             run_id,
-            outcome: Outcome::Success,
-            listed,
-            added: 0,
-            updated: 0,
-            renamed: 0,
-            revoked: 0,
-            pages: stats.pages.into(),
-            calls: stats.calls.into(),
-            not_modified: stats.not_modified.into(),
+            Outcome::Success,
+            &changes.finish,
             list_ms,
-            write_ms: writing.elapsed().as_millis() as u64,
-        })
+            write_ms,
+        ))
     }
 }
 
