@@ -1,18 +1,21 @@
-//! The `reposync` command line: `serve` (the default), `migrate`, `user`, `sync` and `forge-sim`.
+//! The `reposync` command line: `serve` (the default), `migrate`, `user`, `token`, `sync` and
+//! `forge-sim`.
 //! Each command is a thin adapter: it opens what it needs and calls the same code the server
 //! uses; `sync` runs the one sync engine.
 
-use std::net::SocketAddr;
+use std::{io::IsTerminal, net::SocketAddr, sync::Arc};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::{
+    accounts::{Accounts, NewAccount},
     config::Config,
     sim::Simulator,
-    startup::{shutdown_signal, Application},
-    store::{secrets::Secrets, users::NewUser, Database, DatabaseUrl},
-    sync::{Engine, Outcome, Trigger},
+    startup::{secrets, shutdown_signal, Application},
+    store::{users::User, Database, DatabaseUrl},
+    sync::{Engine, Outcome, SyncEvent, Trigger},
     telemetry,
 };
 
@@ -37,6 +40,9 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage personal API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Sync one user's repositories from the forge now, and print what changed.
     Sync(SyncArgs),
     /// Run the forge simulator: a stand-in forge for demos and tests.
@@ -47,6 +53,10 @@ pub enum Command {
 pub enum UserCommand {
     /// Create a user.
     Add(UserAddArgs),
+    /// List users.
+    Ls,
+    /// Delete a user with their permissions, tokens and sessions.
+    Rm(UserRmArgs),
 }
 
 #[derive(Debug, Args)]
@@ -56,12 +66,37 @@ pub struct UserAddArgs {
     /// Make the user an administrator.
     #[arg(long)]
     pub admin: bool,
-    /// Mark the user as a machine (bot) account.
+    /// Mark the user as a machine (bot) account; its first API token is printed.
     #[arg(long)]
     pub machine: bool,
+    /// The user's email address.
+    #[arg(long, default_value = "")]
+    pub email: String,
     /// A forge token to sync with (normally set by signing in).
     #[arg(long, env = "REPOSYNC_FORGE_TOKEN", hide_env_values = true)]
     pub forge_token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UserRmArgs {
+    /// The login of the user to delete.
+    pub login: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a personal API token for a user and print it (only this once).
+    Create(TokenCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// The login of the token's user.
+    #[arg(long)]
+    pub user: String,
+    /// What the token is for.
+    #[arg(long, default_value = "cli")]
+    pub label: String,
 }
 
 #[derive(Debug, Args)]
@@ -69,6 +104,9 @@ pub struct SyncArgs {
     /// The login of the user to sync.
     #[arg(long)]
     pub user: String,
+    /// No progress bar (it is also left out when stderr is not a terminal).
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -110,50 +148,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db.close().await;
             Ok(())
         }
-        Command::User(UserCommand::Add(args)) => {
+        Command::User(command) => {
             let db = open(&config).await?;
-            if db.user_by_login(&args.login).await?.is_some() {
-                bail!("a user named {} exists already", args.login);
-            }
-            let token = match &args.forge_token {
-                Some(token) => Some(secrets(&config)?.seal(token)),
-                None => None,
-            };
-            let new = NewUser {
-                login: args.login.clone(),
-                admin: args.admin,
-                machine: args.machine,
-                token,
-                ..NewUser::default()
-            };
-            let user = db.create_user(&new).await?;
-            println!("created user {} (id {})", user.user_login, user.user_id);
+            let accounts = Accounts::new(db.clone(), secrets(&config)?, config.session_ttl);
+            let result = user_command(&db, &accounts, command).await;
+            db.close().await;
+            result
+        }
+        Command::Token(TokenCommand::Create(args)) => {
+            let db = open(&config).await?;
+            let accounts = Accounts::new(db.clone(), secrets(&config)?, config.session_ttl);
+            let user = find_user(&db, &args.user).await?;
+            let (token, _) = accounts.issue_token(user.user_id, &args.label).await?;
+            // Only the token on stdout, so that `TOKEN=$(reposync token create --user x)` works.
+            println!("{token}");
             db.close().await;
             Ok(())
         }
         Command::Sync(args) => {
             let db = open(&config).await?;
-            let forge = config
-                .forge_client()
-                .map_err(|e| anyhow::anyhow!("the forge settings are not valid: {e}"))?;
-            let Some(forge) = forge else {
-                bail!("no forge is configured: set REPOSYNC_FORGE (and REPOSYNC_FORGE_URL)");
-            };
-            let user = db
-                .user_by_login(&args.user)
-                .await?
-                .with_context(|| format!("there is no user named {}", args.user))?;
-            let oauth = config
-                .oauth_client()
-                .map_err(|e| anyhow::anyhow!("the OAuth settings are not valid: {e}"))?;
-            let engine = Engine::new(
-                db.clone(),
-                forge,
-                oauth,
-                secrets(&config)?,
-                config.sync_settings(),
-            );
-            let report = engine.sync(user.user_id, Trigger::Cli).await?;
+            let engine = crate::startup::engine(&config, &db, &secrets(&config)?)?;
+            let user = find_user(&db, &args.user).await?;
+            let progress = (!args.quiet && std::io::stderr().is_terminal())
+                .then(|| show_progress(&engine, user.user_id));
+            let result = engine.sync(user.user_id, Trigger::Cli).await;
+            if let Some(bar) = progress {
+                bar.finish_and_clear();
+            }
+            let report = result?;
             let note = match report.outcome {
                 Outcome::Success => String::new(),
                 Outcome::EmptyIgnored => " — the forge listed nothing; nothing was revoked".into(),
@@ -202,10 +224,94 @@ async fn open(config: &Config) -> anyhow::Result<Database> {
     Ok(db)
 }
 
-/// The server key.
-fn secrets(config: &Config) -> anyhow::Result<Secrets> {
-    Ok(Secrets::load(
-        config.secret.as_ref().map(|s| s.expose()),
-        &config.data_dir,
-    )?)
+async fn find_user(db: &Database, login: &str) -> anyhow::Result<User> {
+    db.user_by_login(login)
+        .await?
+        .with_context(|| format!("there is no user named {login}"))
+}
+
+async fn user_command(
+    db: &Database,
+    accounts: &Accounts,
+    command: UserCommand,
+) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add(args) => {
+            let (user, token) = accounts
+                .create(&NewAccount {
+                    login: args.login,
+                    email: args.email,
+                    admin: args.admin,
+                    machine: args.machine,
+                    forge_token: args.forge_token,
+                    ..NewAccount::default()
+                })
+                .await?;
+            println!("created user {} (id {})", user.user_login, user.user_id);
+            if let Some(token) = token {
+                println!("API token (shown once): {token}");
+            }
+        }
+        UserCommand::Ls => {
+            let users = db.list_users().await?;
+            let now = crate::store::now_s();
+            println!(
+                "{:<24} {:>6}  {:<5} {:<7} {:<6} LAST SYNC",
+                "LOGIN", "ID", "ADMIN", "MACHINE", "ACTIVE"
+            );
+            for user in users {
+                let synced = if user.user_synced > 0 {
+                    let ago =
+                        std::time::Duration::from_secs((now - user.user_synced).max(0) as u64);
+                    format!("{} ago", humantime::format_duration(ago))
+                } else {
+                    "never".into()
+                };
+                println!(
+                    "{:<24} {:>6}  {:<5} {:<7} {:<6} {synced}",
+                    user.user_login,
+                    user.user_id,
+                    user.user_admin,
+                    user.user_machine,
+                    user.user_active
+                );
+            }
+        }
+        UserCommand::Rm(args) => {
+            let user = find_user(db, &args.login).await?;
+            db.delete_user(user.user_id).await?;
+            println!("deleted user {}", user.user_login);
+        }
+    }
+    Ok(())
+}
+
+/// A progress bar fed by the engine's events for `user_id`: pages fetched, of how many.
+fn show_progress(engine: &Arc<Engine>, user_id: i64) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} pages {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner())
+            .progress_chars("=> "),
+    );
+    bar.set_message("listing repositories");
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let mut events = engine.subscribe();
+    let handle = bar.clone();
+    tokio::spawn(async move {
+        while let Ok(event) = events.recv().await {
+            if let SyncEvent::Progress {
+                user_id: id,
+                pages_done,
+                pages_total,
+            } = event
+            {
+                if id == user_id {
+                    handle.set_length(u64::from(pages_total.unwrap_or(pages_done + 1)));
+                    handle.set_position(u64::from(pages_done));
+                }
+            }
+        }
+    });
+    bar
 }

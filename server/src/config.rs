@@ -9,13 +9,17 @@ use clap::Args;
 use url::Url;
 
 pub use crate::forge::ForgeKind;
-use crate::{sync::filter::RepoFilter, telemetry::LogSpec};
+use crate::{accounts::bootstrap::UserSpec, sync::filter::RepoFilter, telemetry::LogSpec};
 
 /// A secret setting: usable, never printed.
 #[derive(Clone)]
 pub struct Secret(String);
 
 impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -144,6 +148,29 @@ pub struct Config {
     /// comma-separated globs, e.g. `acme,acme-*,other/api-*` [default: keep all].
     #[arg(long, env = "REPOSYNC_REPO_FILTER", global = true)]
     pub repo_filter: Option<RepoFilter>,
+
+    /// A user to create at start, Drone-style: `login:octocat,admin:true,machine:false,token:<value>`.
+    #[arg(
+        long,
+        env = "REPOSYNC_USER_CREATE",
+        hide_env_values = true,
+        global = true
+    )]
+    pub user_create: Option<UserSpec>,
+
+    /// How long a browser session lasts.
+    #[arg(long, env = "REPOSYNC_SESSION_TTL", default_value = "720h", value_parser = parse_duration, global = true)]
+    pub session_ttl: Duration,
+
+    /// Demo mode (no REPOSYNC_FORGE): where the built-in forge simulator listens; a free port is
+    /// taken when this one is busy.
+    #[arg(
+        long,
+        env = "REPOSYNC_DEMO_FORGE_ADDR",
+        default_value = "127.0.0.1:3080",
+        global = true
+    )]
+    pub demo_forge_addr: SocketAddr,
 }
 
 impl Config {
@@ -302,6 +329,9 @@ mod tests {
             sync_stale_after: Duration::from_secs(72 * 3600),
             sync_lease_ttl: Duration::from_secs(60),
             repo_filter: None,
+            user_create: None,
+            session_ttl: Duration::from_secs(3600),
+            demo_forge_addr: "127.0.0.1:0".parse().unwrap(),
         };
         assert_eq!(config.server_url().as_str(), "http://127.0.0.1:4000/");
     }

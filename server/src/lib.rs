@@ -1,8 +1,10 @@
 //! The Reposync server: configuration, the database, the HTTP adapters and the commands of the
 //! `reposync` binary. `main.rs` only parses the command line and calls [`cli::run`].
 
+pub mod accounts;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod forge;
 pub mod sim;
 pub mod startup;

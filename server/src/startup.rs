@@ -1,7 +1,7 @@
 //! Building and running the HTTP server: open the database, migrate, assemble the router, bind,
 //! serve until a shutdown signal, then drain in-flight requests.
 
-use std::{future::Future, net::SocketAddr};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use axum::{routing::get, Router};
@@ -10,9 +10,12 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 use crate::{
+    accounts::{signin::SignIn, Accounts},
     config::Config,
-    store::{Database, DatabaseUrl},
-    web::{self, AppState},
+    sim::Simulator,
+    store::{secrets::Secrets, Database, DatabaseUrl},
+    sync::Engine,
+    web::{self, AppState, Services, Site},
 };
 
 /// A server that is bound to its port and ready to run.
@@ -20,10 +23,14 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Database,
+    services: Arc<Services>,
+    /// Demo mode's in-process forge; it lives as long as the server.
+    demo_forge: Option<Simulator>,
 }
 
 impl Application {
-    /// Opens and migrates the database and binds the listener (port 0 picks a free port).
+    /// Opens and migrates the database, sets up the forge (or demo mode's simulated one), the
+    /// engine and the accounts, and binds the listener (port 0 picks a free port).
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         let url = DatabaseUrl::resolve(config.database_url.as_deref(), &config.data_dir)?;
         let db = Database::connect(&url).await?;
@@ -34,16 +41,41 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
         let addr = listener.local_addr()?;
+        let mut config = config.clone();
+        if config.server_url.is_none() {
+            // With port 0 only the bound address says where browsers and forges reach us.
+            config.server_url = Some(url::Url::parse(&format!("http://{addr}"))?);
+        }
+        let (demo_forge, config) = if config.forge.is_none() {
+            let (sim, demo) = crate::demo::start(&config).await?;
+            (Some(sim), demo)
+        } else {
+            (None, config)
+        };
+        let services = Arc::new(services(&config, &db, demo_forge.is_some()).await?);
         let state = AppState {
             leptos: leptos_options(addr),
             db: db.clone(),
+            services: services.clone(),
         };
         let router = router(state);
         Ok(Application {
             listener,
             router,
             db,
+            services,
+            demo_forge,
         })
+    }
+
+    /// The engine, accounts and sign-in this server runs with.
+    pub fn services(&self) -> &Arc<Services> {
+        &self.services
+    }
+
+    /// Demo mode's simulated forge, if the server runs in demo mode.
+    pub fn demo_forge(&self) -> Option<&Simulator> {
+        self.demo_forge.as_ref()
     }
 
     /// The address actually bound.
@@ -68,18 +100,91 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await?;
         self.db.close().await;
+        drop(self.demo_forge);
         tracing::info!("stopped");
         Ok(())
     }
 }
 
+fn invalid(what: &str, error: String) -> anyhow::Error {
+    anyhow::anyhow!("the {what} settings are not valid: {error}")
+}
+
+/// The sync engine for a configuration with a forge (the server's, and `reposync sync`'s).
+pub fn engine(config: &Config, db: &Database, secrets: &Secrets) -> anyhow::Result<Arc<Engine>> {
+    let forge = config
+        .forge_client()
+        .map_err(|e| invalid("forge", e))?
+        .context("no forge is configured: set REPOSYNC_FORGE (and REPOSYNC_FORGE_URL)")?;
+    Ok(Engine::new(
+        db.clone(),
+        forge,
+        config.oauth_client().map_err(|e| invalid("OAuth", e))?,
+        secrets.clone(),
+        config.sync_settings(),
+    ))
+}
+
+/// The server key, from `REPOSYNC_SECRET` or the data directory.
+pub fn secrets(config: &Config) -> anyhow::Result<Secrets> {
+    Ok(Secrets::load(
+        config.secret.as_ref().map(|s| s.expose()),
+        &config.data_dir,
+    )?)
+}
+
+/// The engine, accounts and sign-in for a configuration with a forge.
+async fn services(config: &Config, db: &Database, demo: bool) -> anyhow::Result<Services> {
+    let secrets = secrets(config)?;
+    let engine = engine(config, db, &secrets)?;
+    let forge = engine.forge();
+    let accounts = Accounts::new(db.clone(), secrets.clone(), config.session_ttl);
+    if let Some(spec) = &config.user_create {
+        accounts
+            .bootstrap(spec)
+            .await
+            .context("REPOSYNC_USER_CREATE")?;
+    }
+    let oauth = config
+        .oauth_client()
+        .map_err(|e| invalid("OAuth", e))?
+        .map(Arc::new);
+    if oauth.is_none() && !forge.signs_in_with_password() {
+        tracing::warn!(
+            "REPOSYNC_OAUTH_CLIENT_ID and REPOSYNC_OAUTH_CLIENT_SECRET are not set: nobody can sign in \
+             (API tokens from REPOSYNC_USER_CREATE or `reposync token create` still work)"
+        );
+    }
+    let signin = SignIn::new(forge, oauth, secrets, accounts.clone());
+    Ok(Services {
+        engine,
+        accounts,
+        signin,
+        site: Site {
+            server_url: config.server_url(),
+            demo,
+        },
+    })
+}
+
 /// The whole HTTP surface.
 fn router(state: AppState) -> Router {
-    let backend = web::backend::ServerBackend::shared(state.db.clone());
+    let backend = web::backend::ServerBackend::shared(state.clone());
     let site_root = state.leptos.site_root.to_string();
-    let router = Router::<AppState>::new().route("/healthz", get(web::health::healthz));
+    let router = Router::<AppState>::new()
+        .route("/healthz", get(web::health::healthz))
+        .route(
+            "/login",
+            get(web::login::get_login).post(web::login::post_login),
+        )
+        .route("/logout", get(web::login::logout))
+        .merge(web::api::router());
     web::pages::mount(router, &state, backend)
         .merge(web::assets::router(&site_root))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::auth::same_origin,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

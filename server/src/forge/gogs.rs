@@ -83,6 +83,36 @@ impl Forge for Gogs {
         })
     }
 
+    fn signs_in_with_password(&self) -> bool {
+        true
+    }
+
+    /// Reuses the account's `reposync` token when it has one, as Drone reused `drone`: Gogs
+    /// refuses a second token of the same name, and every sign-in would otherwise add one.
+    async fn password_login(&self, username: &str, password: &str) -> Result<String, ForgeError> {
+        use base64::Engine as _;
+        let basic =
+            base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+        let headers = auth_headers("Basic", &basic, "application/json")?;
+        let url = format!("{}/users/{}/tokens", self.api, segment(username));
+        let reply = self.http.get(&url, headers.clone()).await?;
+        let tokens: Vec<GgToken> = serde_json::from_slice(&reply.body)
+            .map_err(|e| ForgeError::Malformed(format!("token list: {e}")))?;
+        if let Some(token) = tokens
+            .into_iter()
+            .find(|t| t.name == TOKEN_NAME && !t.sha1.is_empty())
+        {
+            return Ok(token.sha1);
+        }
+        let reply = self
+            .http
+            .post_json(&url, headers, &serde_json::json!({ "name": TOKEN_NAME }))
+            .await?;
+        let token: GgToken = serde_json::from_slice(&reply.body)
+            .map_err(|e| ForgeError::Malformed(format!("new token: {e}")))?;
+        Ok(token.sha1)
+    }
+
     async fn list_repos(&self, token: &str, _cache: &dyn PageCache) -> Result<Listing, ForgeError> {
         let mut stats = ListingStats::default();
         let own: Vec<GgRepo> = self.get("/user/repos", token, &mut stats).await?;
@@ -143,6 +173,16 @@ struct GgUser {
     login: Option<String>,
     email: Option<String>,
     avatar_url: Option<String>,
+}
+
+/// The name of the token Reposync creates at sign-in.
+const TOKEN_NAME: &str = "reposync";
+
+#[derive(Deserialize)]
+struct GgToken {
+    name: String,
+    #[serde(default)]
+    sha1: String,
 }
 
 #[derive(Deserialize)]

@@ -78,7 +78,10 @@ impl HttpClient {
         let mut waited_for_rate_limit = false;
         loop {
             attempts += 1;
-            match self.attempt(url, headers.clone()).await {
+            match self
+                .attempt(url, self.client.get(url).headers(headers.clone()))
+                .await
+            {
                 Attempt::Done(result) => {
                     return result.map(|reply| Reply { attempts, ..reply });
                 }
@@ -106,9 +109,26 @@ impl HttpClient {
         }
     }
 
-    /// One request, classified.
-    async fn attempt(&self, url: &str, headers: HeaderMap) -> Attempt {
-        let response = match self.client.get(url).headers(headers).send().await {
+    /// POSTs `body` as JSON once: a POST creates something, so it is never retried.
+    pub async fn post_json(
+        &self,
+        url: &str,
+        headers: HeaderMap,
+        body: &serde_json::Value,
+    ) -> Result<Reply, ForgeError> {
+        match self
+            .attempt(url, self.client.post(url).headers(headers).json(body))
+            .await
+        {
+            Attempt::Done(result) => result,
+            Attempt::Retryable(error) => Err(error),
+            Attempt::RateLimited(until) => Err(ForgeError::RateLimited { until }),
+        }
+    }
+
+    /// One request to `url`, classified.
+    async fn attempt(&self, url: &str, request: reqwest::RequestBuilder) -> Attempt {
+        let response = match request.send().await {
             Ok(response) => response,
             Err(error) => return Attempt::Retryable(ForgeError::Transport(describe(&error))),
         };

@@ -210,11 +210,14 @@ pub struct CachedPage {
     pub repos: Vec<ForgeRepo>,
 }
 
-/// Where a client keeps pages between listings (the store implements it per user).
+/// Where a client keeps pages between listings (the store implements it per user), and whom it
+/// tells how far a listing has got.
 #[async_trait::async_trait]
 pub trait PageCache: Send + Sync {
     async fn get(&self, url: &str) -> Option<CachedPage>;
     async fn put(&self, url: &str, page: CachedPage);
+    /// `done` pages of a listing are in, of `total` when the forge announced a count.
+    fn progress(&self, _done: u32, _total: Option<u32>) {}
 }
 
 /// A cache that remembers nothing: every request is unconditional.
@@ -237,6 +240,18 @@ pub trait Forge: Send + Sync {
     async fn whoami(&self, token: &str) -> Result<ForgeUser, ForgeError>;
     /// Every repository `token`'s user can reach, with permissions; complete or an error.
     async fn list_repos(&self, token: &str, cache: &dyn PageCache) -> Result<Listing, ForgeError>;
+    /// Whether users sign in with a forge password ([`Forge::password_login`]) instead of OAuth.
+    fn signs_in_with_password(&self) -> bool {
+        false
+    }
+    /// Trades a username and password for an API token (Gogs, which has no OAuth provider).
+    /// Wrong credentials are [`ForgeError::Unauthorized`].
+    async fn password_login(&self, _username: &str, _password: &str) -> Result<String, ForgeError> {
+        Err(ForgeError::Forbidden(format!(
+            "{} signs in with OAuth, not a password",
+            self.name()
+        )))
+    }
 }
 
 impl fmt::Debug for dyn Forge {

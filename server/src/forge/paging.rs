@@ -83,11 +83,18 @@ pub async fn list_rest<P: NumberedPages + ?Sized>(
     mut stats: ListingStats,
 ) -> Result<Listing, ForgeError> {
     let announced = first.last_page.unwrap_or(1).min(MAX_PAGES);
+    let counted = (first.has_next && announced > 1).then_some(announced);
+    cache.progress(1, counted.or((!first.has_next).then_some(1)));
     let mut pages = vec![first];
-    if pages[0].has_next && announced > 1 {
+    if let Some(announced) = counted {
+        let done = std::sync::atomic::AtomicU32::new(1);
         let rest: Vec<(CachedPage, ListingStats)> = stream::iter(2..=announced)
             .map(|n| page(api, token, n, cache))
             .buffered(api.concurrency().max(1))
+            .inspect_ok(|_| {
+                let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                cache.progress(done, Some(announced));
+            })
             .try_collect()
             .await?;
         for (next, next_stats) in rest {
@@ -104,6 +111,7 @@ pub async fn list_rest<P: NumberedPages + ?Sized>(
             )));
         }
         let (next, next_stats) = page(api, token, number, cache).await?;
+        cache.progress(number, (!next.has_next).then_some(number));
         add(&mut stats, next_stats);
         if next.repos.is_empty() && next.has_next {
             return Err(ForgeError::PagingLoop(format!(

@@ -21,6 +21,86 @@ pub fn routes() -> Router<SimState> {
         .route("/gogs/api/v1/user/orgs", get(user_orgs))
         .route("/gogs/api/v1/orgs/{org}/repos", get(org_repos))
         .route("/gogs/api/v1/repos/{owner}/{name}", get(repo))
+        .route(
+            "/gogs/api/v1/users/{username}/tokens",
+            get(list_tokens).post(create_token),
+        )
+}
+
+/// The basic-auth user of a token API request, who must be `username` (Gogs' rule).
+fn basic_user(headers: &HeaderMap, username: &str) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let encoded = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    let (login, password) = String::from_utf8(decoded)
+        .ok()?
+        .split_once(':')
+        .map(|(l, p)| (l.to_string(), p.to_string()))?;
+    (login == username).then_some((login, password))
+}
+
+async fn list_tokens(
+    State(state): State<SimState>,
+    headers: HeaderMap,
+    Path(username): Path<String>,
+) -> Response {
+    let Some((login, password)) = basic_user(&headers, &username) else {
+        return (StatusCode::UNAUTHORIZED, "").into_response();
+    };
+    let mut world = state.world();
+    let Some(user) = world.user_by_password(&login, &password) else {
+        return (StatusCode::UNAUTHORIZED, "").into_response();
+    };
+    let body: Vec<Value> = user
+        .named_tokens
+        .iter()
+        .map(|(name, sha1)| json!({ "name": name, "sha1": sha1 }))
+        .collect();
+    Json(body).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct NewToken {
+    name: String,
+}
+
+async fn create_token(
+    State(state): State<SimState>,
+    headers: HeaderMap,
+    Path(username): Path<String>,
+    Json(new): Json<NewToken>,
+) -> Response {
+    let Some((login, password)) = basic_user(&headers, &username) else {
+        return (StatusCode::UNAUTHORIZED, "").into_response();
+    };
+    let mut world = state.world();
+    let serial = world.users.len() + world.repos.len();
+    let Some(user) = world.user_by_password(&login, &password) else {
+        return (StatusCode::UNAUTHORIZED, "").into_response();
+    };
+    if user.named_tokens.iter().any(|(name, _)| *name == new.name) {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "access token name has been used already",
+        );
+    }
+    let sha1 = format!(
+        "{:040x}",
+        (user.id << 32) + user.tokens.len() as u64 * 7919 + serial as u64
+    );
+    user.tokens.push(sha1.clone());
+    user.named_tokens.push((new.name.clone(), sha1.clone()));
+    (
+        StatusCode::CREATED,
+        Json(json!({ "name": new.name, "sha1": sha1 })),
+    )
+        .into_response()
 }
 
 fn error(status: StatusCode, message: &str) -> Response {

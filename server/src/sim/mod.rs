@@ -44,7 +44,14 @@ pub struct SimUser {
     pub login: String,
     pub email: String,
     pub tokens: Vec<String>,
+    /// The password Gogs' basic-auth token API checks ([`SIM_PASSWORD`] for every user).
+    pub password: String,
+    /// Named tokens created through Gogs' token API: (name, token).
+    pub named_tokens: Vec<(String, String)>,
 }
+
+/// Every simulated user's password (Gogs sign-in).
+pub const SIM_PASSWORD: &str = "password";
 
 /// A repository and who may reach it.
 #[derive(Clone, Debug)]
@@ -100,6 +107,8 @@ impl World {
             login: login.into(),
             email: format!("{login}@example.test"),
             tokens: vec![token.clone()],
+            password: SIM_PASSWORD.into(),
+            named_tokens: Vec::new(),
         });
         token
     }
@@ -201,10 +210,18 @@ impl World {
         redirect_uri.is_none_or(|r| r == expected).then_some(login)
     }
 
+    /// Gogs' token API: the user whose basic-auth credentials these are.
+    pub fn user_by_password(&mut self, login: &str, password: &str) -> Option<&mut SimUser> {
+        self.users
+            .iter_mut()
+            .find(|u| u.login == login && u.password == password)
+    }
+
     /// Revokes every access and refresh token of `login`.
     pub fn revoke_tokens(&mut self, login: &str) {
         for user in self.users.iter_mut().filter(|u| u.login == login) {
             user.tokens.clear();
+            user.named_tokens.clear();
         }
         self.refresh_tokens.retain(|_, owner| owner != login);
     }

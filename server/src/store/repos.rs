@@ -100,4 +100,19 @@ impl Database {
         let sql = "SELECT COUNT(*) FROM perms WHERE perm_repo_id = $1";
         Ok(with_pool!(self, pool => sqlx::query_scalar(sql).bind(repo_id).fetch_one(pool).await?))
     }
+
+    /// `user_id`'s row on the repository named `full_name`, if they have one.
+    pub async fn user_repo(
+        &self,
+        user_id: i64,
+        full_name: &str,
+    ) -> Result<Option<UserRepo>, StoreError> {
+        let sql = format!(
+            "SELECT {REPO_COLUMNS}, perm_pull, perm_push, perm_admin, perm_synced FROM perms \
+             JOIN repos ON repos.repo_id = perms.perm_repo_id WHERE perm_user_id = $1 AND repo_full_name = $2"
+        );
+        Ok(
+            with_pool!(self, pool => sqlx::query_as::<_, UserRepo>(&sql).bind(user_id).bind(full_name).fetch_optional(pool).await?),
+        )
+    }
 }

@@ -114,4 +114,88 @@ impl Database {
         with_pool!(self, pool => sqlx::query(sql).bind(now_s()).bind(user_id).execute(pool).await.map(drop)?);
         Ok(())
     }
+
+    /// Every user, by login.
+    pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM users ORDER BY user_login");
+        Ok(with_pool!(self, pool => sqlx::query_as::<_, User>(&sql).fetch_all(pool).await?))
+    }
+
+    /// The user signed in with forge account `uid` before (logins can be renamed at the forge).
+    pub async fn user_by_forge_uid(&self, uid: &str) -> Result<Option<User>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM users WHERE user_forge_uid = $1 AND user_forge_uid <> ''"
+        );
+        Ok(
+            with_pool!(self, pool => sqlx::query_as::<_, User>(&sql).bind(uid).fetch_optional(pool).await?),
+        )
+    }
+
+    /// Records a sign-in: the forge's current profile, the new sealed tokens, the login time.
+    pub async fn record_login(&self, user_id: i64, login: &Login) -> Result<User, StoreError> {
+        let now = now_s();
+        let sql = format!(
+            "UPDATE users SET user_login = $1, user_forge_uid = $2, user_email = $3, user_avatar = $4, \
+             user_token = $5, user_refresh = $6, user_expiry = $7, user_reauth = FALSE, user_last_login = $8, \
+             user_updated = $8 WHERE user_id = $9 RETURNING {COLUMNS}"
+        );
+        Ok(with_pool!(self, pool => sqlx::query_as::<_, User>(&sql)
+            .bind(&login.login)
+            .bind(&login.forge_uid)
+            .bind(&login.email)
+            .bind(&login.avatar)
+            .bind(&login.token)
+            .bind(login.refresh.as_deref())
+            .bind(login.expiry)
+            .bind(now)
+            .bind(user_id)
+            .fetch_one(pool)
+            .await?))
+    }
+
+    /// Changes an account's flags; `None` leaves a flag as it is.
+    pub async fn update_user_flags(
+        &self,
+        user_id: i64,
+        admin: Option<bool>,
+        active: Option<bool>,
+    ) -> Result<Option<User>, StoreError> {
+        let sql = format!(
+            "UPDATE users SET user_admin = COALESCE($1, user_admin), user_active = COALESCE($2, user_active), \
+             user_updated = $3 WHERE user_id = $4 RETURNING {COLUMNS}"
+        );
+        Ok(with_pool!(self, pool => sqlx::query_as::<_, User>(&sql)
+            .bind(admin)
+            .bind(active)
+            .bind(now_s())
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?))
+    }
+
+    pub async fn set_user_machine(&self, user_id: i64, machine: bool) -> Result<(), StoreError> {
+        let sql = "UPDATE users SET user_machine = $1, user_updated = $2 WHERE user_id = $3";
+        with_pool!(self, pool => sqlx::query(sql).bind(machine).bind(now_s()).bind(user_id).execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    /// Deletes a user with their permissions, tokens, sessions and run records; the
+    /// repositories stay for the other users. `false` when there was no such user.
+    pub async fn delete_user(&self, user_id: i64) -> Result<bool, StoreError> {
+        let sql = "DELETE FROM users WHERE user_id = $1";
+        let deleted = with_pool!(self, pool => sqlx::query(sql).bind(user_id).execute(pool).await?.rows_affected());
+        Ok(deleted > 0)
+    }
+}
+
+/// What a sign-in writes: the forge's profile and the sealed tokens.
+#[derive(Clone, Debug)]
+pub struct Login {
+    pub login: String,
+    pub forge_uid: String,
+    pub email: String,
+    pub avatar: String,
+    pub token: Vec<u8>,
+    pub refresh: Option<Vec<u8>>,
+    pub expiry: i64,
 }

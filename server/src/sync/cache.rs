@@ -1,14 +1,18 @@
 //! The forge clients' page cache, kept per user in the database (`forge_pages`).
 
+use tokio::sync::broadcast;
+
+use super::SyncEvent;
 use crate::{
     forge::{CachedPage, PageCache},
     store::Database,
 };
 
-/// One user's stored pages.
+/// One user's stored pages; listing progress goes out as [`SyncEvent::Progress`].
 pub struct UserPages {
     pub db: Database,
     pub user_id: i64,
+    pub events: broadcast::Sender<SyncEvent>,
 }
 
 #[async_trait::async_trait]
@@ -28,5 +32,13 @@ impl PageCache for UserPages {
         if let Err(error) = self.db.page_put(self.user_id, url, &page.etag, &body).await {
             tracing::debug!(%error, "could not store a forge page");
         }
+    }
+
+    fn progress(&self, done: u32, total: Option<u32>) {
+        let _ = self.events.send(SyncEvent::Progress {
+            user_id: self.user_id,
+            pages_done: done,
+            pages_total: total,
+        });
     }
 }

@@ -154,9 +154,35 @@ pub type SyncResult = Result<SyncReport, SyncError>;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SyncEvent {
-    Started { user_id: i64, trigger: Trigger },
-    Finished { user_id: i64, report: SyncReport },
-    Failed { user_id: i64, error: String },
+    Started {
+        user_id: i64,
+        trigger: Trigger,
+    },
+    /// Listing pages fetched so far, of how many when the forge announced a count.
+    Progress {
+        user_id: i64,
+        pages_done: u32,
+        pages_total: Option<u32>,
+    },
+    Finished {
+        user_id: i64,
+        report: SyncReport,
+    },
+    Failed {
+        user_id: i64,
+        error: String,
+    },
+}
+
+/// What [`Engine::freshen`] did.
+#[derive(Debug)]
+pub enum Freshness {
+    /// Nothing: the list is recent (or cannot be synced).
+    Fresh,
+    /// A sync runs in the background; the stored list is stale until it ends.
+    Refreshing,
+    /// The list had never been synced; this is the sync's result.
+    Synced(SyncResult),
 }
 
 /// Engine settings.
@@ -224,6 +250,11 @@ impl Engine {
         &self.db
     }
 
+    /// The forge this engine syncs from.
+    pub fn forge(&self) -> Arc<dyn Forge> {
+        Arc::clone(&self.forge)
+    }
+
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
@@ -286,6 +317,33 @@ impl Engine {
                 ));
             }
         }
+    }
+
+    /// Starts a sync of `user_id` (or joins the running one) without waiting for it.
+    pub fn sync_in_background(self: &Arc<Self>, user_id: i64, trigger: Trigger) {
+        let engine = Arc::clone(self);
+        tokio::spawn(async move {
+            // The outcome is in the run record and the events; nobody waits here.
+            let _ = engine.sync(user_id, trigger).await;
+        });
+    }
+
+    /// The lazy sync Drone does when a list is asked for: a list never synced is synced first
+    /// (the caller waits), a stale one is re-synced in the background (the caller gets the stored
+    /// list at once). Users with no forge login, or whose login must be renewed, are not synced:
+    /// that could only fail again.
+    pub async fn freshen(self: &Arc<Self>, user: &User) -> Freshness {
+        if user.user_token.is_none() || user.user_reauth {
+            return Freshness::Fresh;
+        }
+        if user.user_synced <= 0 {
+            return Freshness::Synced(self.sync(user.user_id, Trigger::Lazy).await);
+        }
+        if self.is_stale(user.user_synced) {
+            self.sync_in_background(user.user_id, Trigger::Lazy);
+            return Freshness::Refreshing;
+        }
+        Freshness::Fresh
     }
 
     /// Claims the user across processes, then syncs; or, while another process syncs them,
@@ -399,6 +457,7 @@ impl Engine {
         let cache = cache::UserPages {
             db: self.db.clone(),
             user_id,
+            events: self.events.clone(),
         };
         let listing = match self.forge.list_repos(&token, &cache).await {
             Ok(listing) => listing,

@@ -4,31 +4,31 @@ use std::sync::Arc;
 
 use app::{model::ServerStatus, port::Backend};
 
-use crate::store::Database;
+use super::AppState;
 
 /// What the dashboard's server functions call.
 pub struct ServerBackend {
-    db: Database,
+    state: AppState,
 }
 
 impl ServerBackend {
-    pub fn shared(db: Database) -> Arc<dyn Backend> {
-        Arc::new(ServerBackend { db })
+    pub fn shared(state: AppState) -> Arc<dyn Backend> {
+        Arc::new(ServerBackend { state })
     }
 }
 
 #[async_trait::async_trait]
 impl Backend for ServerBackend {
     async fn server_status(&self) -> ServerStatus {
-        let database_reachable = self.db.is_reachable().await;
+        let database_reachable = self.state.db.is_reachable().await;
         let migrations_applied = if database_reachable {
-            self.db.migrations_applied().await.unwrap_or(0)
+            self.state.db.migrations_applied().await.unwrap_or(0)
         } else {
             0
         };
         ServerStatus {
             version: env!("CARGO_PKG_VERSION").to_string(),
-            database: self.db.kind(),
+            database: self.state.db.kind(),
             database_reachable,
             migrations_applied,
         }

@@ -60,6 +60,9 @@ pub fn test_config(data_dir: &TempDir, database_url: Option<String>) -> Config {
         sync_stale_after: std::time::Duration::from_secs(72 * 3600),
         sync_lease_ttl: std::time::Duration::from_secs(60),
         repo_filter: None,
+        user_create: None,
+        session_ttl: std::time::Duration::from_secs(3600),
+        demo_forge_addr: "127.0.0.1:0".parse().unwrap(),
     }
 }
 
