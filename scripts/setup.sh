@@ -62,6 +62,8 @@ if [ "$want_test" = 1 ]; then
   npm_ci end2end
   # The test scripts pick free ports with python3.
   command -v python3 >/dev/null || apt_install python3
+  # The API tests run the seed's curl line as written.
+  command -v curl >/dev/null || apt_install curl
   [ -x /usr/bin/chromium ] || apt_install chromium
   if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
     apt_install postgresql

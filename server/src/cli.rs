@@ -127,6 +127,14 @@ pub struct SimArgs {
 
 /// Runs the chosen command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Err(message) = cli.config.validate() {
+        // Exit 2, like every other malformed setting.
+        clap::Error::raw(
+            clap::error::ErrorKind::ValueValidation,
+            format!("{message}\n"),
+        )
+        .exit();
+    }
     telemetry::init(&cli.config.log);
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {

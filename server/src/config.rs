@@ -119,7 +119,8 @@ pub struct Config {
     pub forge_rate_wait: Duration,
 
     /// Key that seals forge tokens at rest (32+ characters) [default: generated into the data dir].
-    #[arg(long, env = "REPOSYNC_SECRET", hide_env_values = true, value_parser = parse_server_key, global = true)]
+    // Checked by `Config::validate`: a parser's error would echo the value.
+    #[arg(long, env = "REPOSYNC_SECRET", hide_env_values = true, global = true)]
     pub secret: Option<Secret>,
 
     /// The OAuth application's client id at the forge (for sign-in and token renewal).
@@ -150,13 +151,15 @@ pub struct Config {
     pub repo_filter: Option<RepoFilter>,
 
     /// A user to create at start, Drone-style: `login:octocat,admin:true,machine:false,token:<value>`.
+    // Read raw and checked by `Config::validate`, so that a malformed value — which may hold a
+    // token — is never echoed in an error.
     #[arg(
         long,
         env = "REPOSYNC_USER_CREATE",
         hide_env_values = true,
         global = true
     )]
-    pub user_create: Option<UserSpec>,
+    pub user_create: Option<Secret>,
 
     /// How long a browser session lasts.
     #[arg(long, env = "REPOSYNC_SESSION_TTL", default_value = "720h", value_parser = parse_duration, global = true)]
@@ -174,6 +177,25 @@ pub struct Config {
 }
 
 impl Config {
+    /// Checks what the flags' parsers cannot check without echoing a secret.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(secret) = &self.secret {
+            parse_server_key(secret.expose())
+                .map_err(|e| format!("REPOSYNC_SECRET (--secret) is not valid: {e}"))?;
+        }
+        self.user_spec()
+            .map(drop)
+            .map_err(|e| format!("REPOSYNC_USER_CREATE (--user-create) is not valid: {e}"))
+    }
+
+    /// The parsed `REPOSYNC_USER_CREATE`.
+    pub fn user_spec(&self) -> Result<Option<UserSpec>, String> {
+        self.user_create
+            .as_ref()
+            .map(|raw| raw.expose().parse())
+            .transpose()
+    }
+
     /// The configured forge and its public URL, if a forge is configured.
     fn forge_and_url(&self) -> Result<Option<(ForgeKind, String)>, String> {
         let Some(kind) = self.forge else {

@@ -139,7 +139,10 @@ async fn services(config: &Config, db: &Database, demo: bool) -> anyhow::Result<
     let engine = engine(config, db, &secrets)?;
     let forge = engine.forge();
     let accounts = Accounts::new(db.clone(), secrets.clone(), config.session_ttl);
-    if let Some(spec) = &config.user_create {
+    if let Some(spec) = &config
+        .user_spec()
+        .map_err(|e| invalid("REPOSYNC_USER_CREATE", e))?
+    {
         accounts
             .bootstrap(spec)
             .await

@@ -83,9 +83,18 @@ pub struct World {
     expiry: BTreeMap<String, SystemTime>,
     /// Refresh tokens and whose they are.
     refresh_tokens: BTreeMap<String, String>,
-    /// Authorization codes waiting to be exchanged: code → (login, redirect URI).
-    codes: BTreeMap<String, (String, String)>,
+    /// Authorization codes waiting to be exchanged.
+    codes: BTreeMap<String, Pending>,
     next_id: u64,
+}
+
+/// An authorization code waiting to be exchanged.
+#[derive(Debug)]
+struct Pending {
+    login: String,
+    redirect_uri: String,
+    /// The PKCE S256 challenge the client sent, if any.
+    challenge: Option<String>,
 }
 
 /// The OAuth application the simulator knows (Reposync's registration).
@@ -196,18 +205,48 @@ impl World {
         Some(self.issue_tokens(&login))
     }
 
-    /// A code for `login` to exchange once, from `redirect_uri`.
-    pub fn issue_code(&mut self, login: &str, redirect_uri: &str) -> String {
+    /// A code for `login` to exchange once, from `redirect_uri` — with the verifier matching
+    /// `challenge` when the client sent a PKCE (S256) challenge.
+    pub fn issue_code(
+        &mut self,
+        login: &str,
+        redirect_uri: &str,
+        challenge: Option<&str>,
+    ) -> String {
         let code = format!("code-{}", self.next_id());
-        self.codes
-            .insert(code.clone(), (login.to_string(), redirect_uri.to_string()));
+        self.codes.insert(
+            code.clone(),
+            Pending {
+                login: login.to_string(),
+                redirect_uri: redirect_uri.to_string(),
+                challenge: challenge.map(str::to_string),
+            },
+        );
         code
     }
 
-    /// Redeems a code (once): the login it was issued for.
-    pub fn redeem_code(&mut self, code: &str, redirect_uri: Option<&str>) -> Option<String> {
-        let (login, expected) = self.codes.remove(code)?;
-        redirect_uri.is_none_or(|r| r == expected).then_some(login)
+    /// Redeems a code (once): the login it was issued for. A code issued with a PKCE challenge
+    /// needs the verifier whose SHA-256 is that challenge.
+    pub fn redeem_code(
+        &mut self,
+        code: &str,
+        redirect_uri: Option<&str>,
+        verifier: Option<&str>,
+    ) -> Option<String> {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let pending = self.codes.remove(code)?;
+        if let Some(challenge) = &pending.challenge {
+            let verifier = verifier?;
+            let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(sha2::Sha256::digest(verifier.as_bytes()));
+            if &computed != challenge {
+                return None;
+            }
+        }
+        redirect_uri
+            .is_none_or(|r| r == pending.redirect_uri)
+            .then_some(pending.login)
     }
 
     /// Gogs' token API: the user whose basic-auth credentials these are.

@@ -50,7 +50,20 @@ async fn authorize(
             None => return (StatusCode::BAD_REQUEST, "the simulator has no users").into_response(),
         },
     };
-    let code = world.issue_code(&login, redirect);
+    if query.contains_key("code_challenge")
+        && query.get("code_challenge_method").map(String::as_str) != Some("S256")
+    {
+        return (
+            StatusCode::BAD_REQUEST,
+            "only the S256 PKCE method is supported",
+        )
+            .into_response();
+    }
+    let code = world.issue_code(
+        &login,
+        redirect,
+        query.get("code_challenge").map(String::as_str),
+    );
     let mut target = url::Url::parse(redirect).expect("checked to be a URL above");
     target.query_pairs_mut().append_pair("code", &code);
     if let Some(state) = query.get("state") {
@@ -115,7 +128,11 @@ async fn access_token(
     {
         "authorization_code" => {
             let code = form.get("code").map(String::as_str).unwrap_or_default();
-            match world.redeem_code(code, form.get("redirect_uri").map(String::as_str)) {
+            match world.redeem_code(
+                code,
+                form.get("redirect_uri").map(String::as_str),
+                form.get("code_verifier").map(String::as_str),
+            ) {
                 Some(login) => world.issue_tokens(&login),
                 None => {
                     return refusal(

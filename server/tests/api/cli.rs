@@ -138,3 +138,25 @@ fn serve_stops_cleanly_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn malformed_secrets_are_refused_without_being_echoed() {
+    for (name, value, expected) in [
+        (
+            "REPOSYNC_SECRET",
+            "too-short-to-be-a-key",
+            "REPOSYNC_SECRET",
+        ),
+        (
+            "REPOSYNC_USER_CREATE",
+            "login:root,machine:perhaps,token:too-secret-to-print-0123",
+            "`machine` must be true or false",
+        ),
+    ] {
+        let output = reposync(&["migrate"], &[(name, value)]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("too-s"), "the value leaked: {stderr}");
+    }
+}

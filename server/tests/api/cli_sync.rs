@@ -233,3 +233,134 @@ async fn two_processes_on_one_postgres_sync_a_user_once() {
         two_processes_sync_once(Some(url)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_manage_users_and_tokens_from_the_command_line() {
+    let install = Install::new(None).await;
+    install.user("octocat", 3).await;
+    let added = stdout(&install.run(&["user", "add", "ci-bot", "--machine"]).await);
+    assert!(added.contains("created user ci-bot"), "{added}");
+    let bot_token = added
+        .lines()
+        .find_map(|l| l.strip_prefix("API token (shown once): "))
+        .unwrap()
+        .to_string();
+    let duplicate = install.run(&["user", "add", "ci-bot"]).await;
+    assert_eq!(duplicate.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("exists already"));
+    let invalid = install.run(&["user", "add", "no/slashes"]).await;
+    assert_eq!(invalid.status.code(), Some(1));
+
+    stdout(&install.run(&["sync", "--user", "octocat"]).await);
+    let listing = stdout(&install.run(&["user", "ls"]).await);
+    let lines: Vec<&str> = listing.lines().collect();
+    assert!(lines[0].starts_with("LOGIN"), "{listing}");
+    assert!(
+        lines[1].starts_with("ci-bot") && lines[1].contains("never"),
+        "{listing}"
+    );
+    assert!(
+        lines[2].starts_with("octocat") && lines[2].contains("ago"),
+        "{listing}"
+    );
+
+    // `token create` prints only the token, which the API accepts.
+    let token = stdout(&install.run(&["token", "create", "--user", "octocat"]).await);
+    let token = token.trim();
+    assert!(token.starts_with("rs_") && !token.contains(' '), "{token}");
+    let db = install.db().await;
+    let accounts = server::accounts::Accounts::new(
+        db.clone(),
+        server::store::secrets::Secrets::ephemeral(),
+        Duration::from_secs(60),
+    );
+    assert_eq!(
+        accounts
+            .user_for_token(token)
+            .await
+            .unwrap()
+            .unwrap()
+            .user_login,
+        "octocat"
+    );
+    assert_eq!(
+        accounts
+            .user_for_token(&bot_token)
+            .await
+            .unwrap()
+            .unwrap()
+            .user_login,
+        "ci-bot"
+    );
+    let unknown = install.run(&["token", "create", "--user", "nobody"]).await;
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("there is no user named nobody"));
+
+    // `user rm` takes the permissions and tokens along, and leaves the repositories.
+    let octocat = db.user_by_login("octocat").await.unwrap().unwrap();
+    let repo = db.user_repos(octocat.user_id).await.unwrap()[0]
+        .repo
+        .clone();
+    stdout(&install.run(&["user", "rm", "octocat"]).await);
+    assert!(db.user_by_login("octocat").await.unwrap().is_none());
+    assert!(accounts.user_for_token(token).await.unwrap().is_none());
+    assert_eq!(db.perm_count(repo.repo_id).await.unwrap(), 0);
+    assert!(db.repo_by_uid(&repo.repo_uid).await.unwrap().is_some());
+    let again = install.run(&["user", "rm", "octocat"]).await;
+    assert_eq!(again.status.code(), Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bootstrap_user_is_created_once_with_its_token() {
+    let install = Install::new(None).await;
+    let spec = "login:root,admin:true,machine:false,token:bootstrap-token-123456";
+    for _ in 0..2 {
+        // `migrate` does not apply it; `serve` does — run it briefly.
+        let mut server = install
+            .command(&["serve"])
+            .env("REPOSYNC_USER_CREATE", spec)
+            .env("REPOSYNC_ADDR", "127.0.0.1:0")
+            .spawn()
+            .unwrap();
+        let db = install.db().await;
+        let mut found = None;
+        for _ in 0..200 {
+            found = db.user_by_login("root").await.ok().flatten();
+            if found.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        server.kill().await.unwrap();
+        let root = found.expect("the bootstrap user exists");
+        assert!(root.user_admin && !root.user_machine);
+        assert_eq!(
+            db.api_tokens(root.user_id).await.unwrap().len(),
+            1,
+            "registered once"
+        );
+    }
+    let bad = install
+        .command(&["serve"])
+        .env(
+            "REPOSYNC_USER_CREATE",
+            "login:root,admin:maybe,token:do-not-print-me-0123",
+        )
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "a malformed spec stops the server before it starts"
+    );
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("REPOSYNC_USER_CREATE") && stderr.contains("`admin` must be true or false"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("do-not-print-me"),
+        "the token leaked: {stderr}"
+    );
+}

@@ -33,6 +33,89 @@ impl TestApp {
     }
 }
 
+/// A `Set-Cookie` header of `response` for cookie `name`, whole (`name=value; Path=…; …`).
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_string)
+}
+
+/// The `name=value` part of a `Set-Cookie` header.
+pub fn cookie_pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap_or_default().to_string()
+}
+
+impl TestApp {
+    /// Signs in as `login` through the forge's OAuth flow, as a browser would: `/login`, the
+    /// forge's consent (which the simulator grants at once), the callback. Returns the session
+    /// cookie's whole `Set-Cookie` header.
+    pub async fn sign_in(&self, login: &str) -> String {
+        let start = self.get("/login").await;
+        assert_eq!(start.status(), 303, "GET /login redirects to the forge");
+        let pending =
+            cookie_pair(&set_cookie(&start, "reposync_login").expect("a pending-login cookie"));
+        let authorize = start.headers()["location"].to_str().unwrap().to_string();
+        let consent = self
+            .client
+            .get(format!("{authorize}&login={login}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(consent.status(), 302, "the forge sends the browser back");
+        let callback = consent.headers()["location"].to_str().unwrap().to_string();
+        assert!(
+            callback.starts_with(&format!("{}/login?", self.address)),
+            "{callback}"
+        );
+        let done = self
+            .client
+            .get(callback)
+            .header("cookie", pending)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            done.status(),
+            303,
+            "{}",
+            done.text().await.unwrap_or_default()
+        );
+        assert_eq!(done.headers()["location"], "/");
+        set_cookie(&done, "reposync_session").expect("a session cookie")
+    }
+
+    /// Creates an API token with a signed-in session (as the account page does).
+    pub async fn token_for(&self, session_set_cookie: &str) -> String {
+        let response = self
+            .client
+            .post(format!("{}/api/user/token", self.address))
+            .header("cookie", cookie_pair(session_set_cookie))
+            .header("sec-fetch-site", "same-origin")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// A request with a bearer token.
+    pub fn bearer(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+            .bearer_auth(token)
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
@@ -66,15 +149,53 @@ pub fn test_config(data_dir: &TempDir, database_url: Option<String>) -> Config {
     }
 }
 
-/// Starts a server on SQLite in a fresh data directory.
+/// Starts a server on SQLite in a fresh data directory (in demo mode: no forge is configured).
 pub async fn spawn_app() -> TestApp {
     spawn_app_on(None).await
 }
 
 /// Starts a server on the given database URL (SQLite in the data directory when `None`).
 pub async fn spawn_app_on(database_url: Option<String>) -> TestApp {
+    spawn_app_with(database_url, |_| {}).await
+}
+
+/// The forge URL a server uses for `kind` on the simulator (Gogs lives under `/gogs`).
+pub fn sim_forge_url(sim: &server::sim::Simulator, kind: server::config::ForgeKind) -> String {
+    match kind {
+        server::config::ForgeKind::Gogs => format!("{}/gogs", sim.url()),
+        _ => sim.url(),
+    }
+}
+
+/// Starts a server whose forge is `kind` on `sim`, registered as the simulator's OAuth client.
+pub async fn spawn_forge_app(
+    sim: &server::sim::Simulator,
+    kind: server::config::ForgeKind,
+    database_url: Option<String>,
+    tweak: impl FnOnce(&mut Config),
+) -> TestApp {
+    let forge_url = sim_forge_url(sim, kind);
+    spawn_app_with(database_url, move |config| {
+        config.forge = Some(kind);
+        config.forge_url = Some(forge_url.parse().unwrap());
+        config.oauth_client_id = Some(server::sim::OAUTH_CLIENT_ID.into());
+        config.oauth_client_secret = Some(server::config::Secret::new(
+            server::sim::OAUTH_CLIENT_SECRET,
+        ));
+        config.forge_rate_wait = std::time::Duration::ZERO;
+        tweak(config);
+    })
+    .await
+}
+
+/// Starts a server with a test configuration changed by `tweak`.
+pub async fn spawn_app_with(
+    database_url: Option<String>,
+    tweak: impl FnOnce(&mut Config),
+) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let config = test_config(&data_dir, database_url);
+    let mut config = test_config(&data_dir, database_url);
+    tweak(&mut config);
     server::telemetry::init(&config.log);
     let app = Application::build(&config)
         .await
@@ -87,7 +208,10 @@ pub async fn spawn_app_on(database_url: Option<String>) -> TestApp {
     }));
     TestApp {
         address,
-        client: reqwest::Client::new(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         db,
         data_dir,
         stop: Some(stop),

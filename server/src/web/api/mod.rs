@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use axum::{
     extract::{rejection::QueryRejection, Query},
-    routing::{delete, get},
+    routing::{any, delete, get},
     Router,
 };
 
@@ -39,7 +39,8 @@ pub fn router() -> Router<AppState> {
             get(users::show).patch(users::update).delete(users::remove),
         )
         .route("/api/openapi.json", get(openapi::document))
-        .fallback(|| async { ApiError::not_found() })
+        // Unknown API paths get a JSON 404, not the app's HTML one.
+        .route("/api/{*rest}", any(|| async { ApiError::not_found() }))
 }
 
 /// A request's query parameters; a malformed query string is a 400.
