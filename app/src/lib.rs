@@ -8,10 +8,13 @@
 pub mod api;
 mod bundle;
 pub mod components;
+mod live;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod port;
+pub mod session;
+pub mod wording;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -23,7 +26,7 @@ use leptos_router::{
 pub use crate::bundle::Bundle;
 use crate::{
     bundle::BundleScripts,
-    pages::{dashboard::Dashboard, not_found::NotFound},
+    pages::{account::AccountPage, dashboard::Dashboard, not_found::NotFound},
 };
 
 /// The product name, shown in the header and the page titles.
@@ -57,6 +60,7 @@ pub fn shell(options: LeptosOptions, bundle: Bundle) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    session::provide_session();
     view! {
         <Title text=PRODUCT/>
         <Router>
@@ -64,6 +68,7 @@ pub fn App() -> impl IntoView {
             <main id="main" class="main">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=StaticSegment("") view=Dashboard/>
+                    <Route path=StaticSegment("account") view=AccountPage/>
                 </Routes>
             </main>
         </Router>

@@ -174,6 +174,11 @@ pub struct Config {
         global = true
     )]
     pub demo_forge_addr: SocketAddr,
+
+    /// Benchmarking only: serve this file's bytes at `/_bench/ceiling`, through the same stack,
+    /// as the ceiling a real endpoint is measured against (BENCHMARKS.md).
+    #[arg(long, env = "REPOSYNC_BENCH_CEILING", hide = true, global = true)]
+    pub bench_ceiling: Option<PathBuf>,
 }
 
 impl Config {
@@ -354,6 +359,7 @@ mod tests {
             user_create: None,
             session_ttl: Duration::from_secs(3600),
             demo_forge_addr: "127.0.0.1:0".parse().unwrap(),
+            bench_ceiling: None,
         };
         assert_eq!(config.server_url().as_str(), "http://127.0.0.1:4000/");
     }

@@ -58,7 +58,13 @@ impl Application {
             db: db.clone(),
             services: services.clone(),
         };
-        let router = router(state);
+        let ceiling = match &config.bench_ceiling {
+            Some(path) => Some(bytes::Bytes::from(std::fs::read(path).with_context(
+                || format!("REPOSYNC_BENCH_CEILING: cannot read {}", path.display()),
+            )?)),
+            None => None,
+        };
+        let router = router(state, ceiling);
         Ok(Application {
             listener,
             router,
@@ -170,8 +176,8 @@ async fn services(config: &Config, db: &Database, demo: bool) -> anyhow::Result<
     })
 }
 
-/// The whole HTTP surface.
-fn router(state: AppState) -> Router {
+/// The whole HTTP surface; `ceiling` is the benchmark's fixed body (REPOSYNC_BENCH_CEILING).
+fn router(state: AppState, ceiling: Option<bytes::Bytes>) -> Router {
     let backend = web::backend::ServerBackend::shared(state.clone());
     let site_root = state.leptos.site_root.to_string();
     let router = Router::<AppState>::new()
@@ -181,7 +187,26 @@ fn router(state: AppState) -> Router {
             get(web::login::get_login).post(web::login::post_login),
         )
         .route("/logout", get(web::login::logout))
+        .route("/events", get(web::events::events))
         .merge(web::api::router());
+    let router = match ceiling {
+        Some(body) => {
+            tracing::warn!(
+                bytes = body.len(),
+                "benchmark ceiling served at /_bench/ceiling"
+            );
+            router.route(
+                "/_bench/ceiling",
+                get(move || async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        body,
+                    )
+                }),
+            )
+        }
+        None => router,
+    };
     web::pages::mount(router, &state, backend)
         .merge(web::assets::router(&site_root))
         .layer(axum::middleware::from_fn_with_state(

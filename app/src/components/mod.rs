@@ -1,4 +1,7 @@
 //! Reusable pieces of the pages.
 
 pub mod header;
+pub mod repo_list;
 pub mod server_status;
+pub mod sign_in;
+pub mod sync_panel;

@@ -1,9 +1,16 @@
-//! The dashboard: the user's repositories and the server's state.
+//! The dashboard: sign in, or the user's sync state and repositories.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::server_status::ServerStatusCard;
+use crate::{
+    api::get_sync_state,
+    components::{
+        repo_list::RepoList, server_status::ServerStatusCard, sign_in::SignInPanel,
+        sync_panel::SyncPanel,
+    },
+    session::use_session,
+};
 
 /// The dashboard page.
 #[component]
@@ -11,19 +18,42 @@ pub fn Dashboard() -> impl IntoView {
     // Effects run only in the browser, so this attribute proves the page hydrated.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
+    let session = use_session();
 
     view! {
-        <Title text="Dashboard · Reposync"/>
+        <Title text="Repositories · Reposync"/>
         <div class="page" data-hydrated=move || hydrated.get().to_string()>
             <h1>"Repositories"</h1>
-            <section class="card empty-state" aria-labelledby="empty-title">
-                <h2 id="empty-title">"No repositories yet"</h2>
-                <p>
-                    "Reposync keeps the list of repositories you can reach on your forge, "
-                    "with your exact permissions. Once you sign in and synchronize, they appear here."
-                </p>
-            </section>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match session.await {
+                        Ok((Some(_), _)) => view! { <Workspace/> }.into_any(),
+                        Ok((None, sign_in)) => view! { <SignInPanel sign_in/> }.into_any(),
+                        Err(error) => view! {
+                            <p class="error" role="alert">{format!("The server did not answer: {error}")}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
             <ServerStatusCard/>
         </div>
+    }
+}
+
+/// A signed-in user's sync panel and repository list.
+#[component]
+fn Workspace() -> impl IntoView {
+    let state = Resource::new(|| (), |_| get_sync_state());
+    let version = RwSignal::new(0u32);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match state.await {
+                    Ok(state) => view! { <SyncPanel state version/> }.into_any(),
+                    Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <RepoList version/>
     }
 }

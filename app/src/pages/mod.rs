@@ -1,4 +1,5 @@
 //! One module per page.
 
+pub mod account;
 pub mod dashboard;
 pub mod not_found;

@@ -22,6 +22,9 @@ pub struct RunRecord {
     pub run_updated: i64,
     pub run_renamed: i64,
     pub run_revoked: i64,
+    /// Why a failed run failed ([`crate::sync::SyncError::kind`]); '' otherwise.
+    pub run_failure: String,
+    pub run_retry_at: i64,
 }
 
 /// How a finished run ended and what it did.
@@ -37,10 +40,13 @@ pub struct RunFinish {
     pub updated: i64,
     pub renamed: i64,
     pub revoked: i64,
+    pub failure: String,
+    pub retry_at: i64,
 }
 
 const COLUMNS: &str = "run_id, run_user_id, run_trigger, run_outcome, run_error, run_started_ms, run_finished_ms, \
-     run_pages, run_calls, run_not_modified, run_listed, run_added, run_updated, run_renamed, run_revoked";
+     run_pages, run_calls, run_not_modified, run_listed, run_added, run_updated, run_renamed, run_revoked, \
+     run_failure, run_retry_at";
 
 /// The statement that completes a run; shared by [`Database::finish_run`] and the sync's
 /// transaction (`apply`), which completes the run together with the data it wrote.
@@ -50,7 +56,7 @@ macro_rules! finish_run_query {
         sqlx::query(
             "UPDATE sync_runs SET run_outcome = $1, run_error = $2, run_finished_ms = $3, run_pages = $4, \
              run_calls = $5, run_not_modified = $6, run_listed = $7, run_added = $8, run_updated = $9, \
-             run_renamed = $10, run_revoked = $11 WHERE run_id = $12",
+             run_renamed = $10, run_revoked = $11, run_failure = $12, run_retry_at = $13 WHERE run_id = $14",
         )
         .bind(finish.outcome.clone())
         .bind(finish.error.clone())
@@ -63,6 +69,8 @@ macro_rules! finish_run_query {
         .bind(finish.updated)
         .bind(finish.renamed)
         .bind(finish.revoked)
+        .bind(finish.failure.clone())
+        .bind(finish.retry_at)
         .bind($run_id)
     }};
 }
@@ -107,7 +115,8 @@ impl Database {
 
     /// Marks runs of `user_id` still "running" as failed: their process died mid-sync.
     pub async fn abandon_runs(&self, user_id: i64) -> Result<u64, StoreError> {
-        let sql = "UPDATE sync_runs SET run_outcome = 'failed', run_error = 'the syncing process stopped before it finished', \
+        let sql = "UPDATE sync_runs SET run_outcome = 'failed', run_failure = 'internal', \
+                   run_error = 'the syncing process stopped before it finished', \
                    run_finished_ms = $1 WHERE run_user_id = $2 AND run_outcome = 'running'";
         Ok(
             with_pool!(self, pool => sqlx::query(sql).bind(now_ms()).bind(user_id).execute(pool).await?.rows_affected()),

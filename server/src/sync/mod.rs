@@ -147,12 +147,31 @@ impl From<StoreError> for SyncError {
     }
 }
 
+impl SyncError {
+    /// The failure's kind as stored with the run and shown by the dashboard, and for a rate
+    /// limit when it resets (unix seconds; 0 otherwise).
+    pub fn kind(&self) -> (&'static str, i64) {
+        match self {
+            SyncError::Forge(ForgeError::Unauthorized) => ("login_expired", 0),
+            SyncError::NoToken(_) => ("login_required", 0),
+            SyncError::Forge(ForgeError::RateLimited { until }) => {
+                let at = until
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0);
+                ("rate_limited", at)
+            }
+            SyncError::Forge(_) | SyncError::Elsewhere(_) => ("forge", 0),
+            SyncError::UnknownUser | SyncError::Store(_) => ("internal", 0),
+        }
+    }
+}
+
 /// The result every joined request receives.
 pub type SyncResult = Result<SyncReport, SyncError>;
 
 /// What open dashboards hear about.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SyncEvent {
     Started {
         user_id: i64,
@@ -170,7 +189,7 @@ pub enum SyncEvent {
     },
     Failed {
         user_id: i64,
-        error: String,
+        error: SyncError,
     },
 }
 
@@ -183,6 +202,18 @@ pub enum Freshness {
     Refreshing,
     /// The list had never been synced; this is the sync's result.
     Synced(SyncResult),
+}
+
+impl SyncEvent {
+    /// Whose sync this is about.
+    pub fn user_id(&self) -> i64 {
+        match self {
+            SyncEvent::Started { user_id, .. }
+            | SyncEvent::Progress { user_id, .. }
+            | SyncEvent::Finished { user_id, .. }
+            | SyncEvent::Failed { user_id, .. } => *user_id,
+        }
+    }
 }
 
 /// Engine settings.
@@ -333,17 +364,29 @@ impl Engine {
     /// list at once). Users with no forge login, or whose login must be renewed, are not synced:
     /// that could only fail again.
     pub async fn freshen(self: &Arc<Self>, user: &User) -> Freshness {
-        if user.user_token.is_none() || user.user_reauth {
+        if !self.wants_lazy_sync(user) {
             return Freshness::Fresh;
         }
         if user.user_synced <= 0 {
             return Freshness::Synced(self.sync(user.user_id, Trigger::Lazy).await);
         }
-        if self.is_stale(user.user_synced) {
+        self.sync_in_background(user.user_id, Trigger::Lazy);
+        Freshness::Refreshing
+    }
+
+    /// The same rule without waiting (a sign-in: the dashboard shows the sync as it runs).
+    /// Whether a sync was started.
+    pub fn freshen_in_background(self: &Arc<Self>, user: &User) -> bool {
+        let wanted = self.wants_lazy_sync(user);
+        if wanted {
             self.sync_in_background(user.user_id, Trigger::Lazy);
-            return Freshness::Refreshing;
         }
-        Freshness::Fresh
+        wanted
+    }
+
+    /// A user with a usable forge login whose list is missing or stale.
+    fn wants_lazy_sync(&self, user: &User) -> bool {
+        user.user_token.is_some() && !user.user_reauth && self.is_stale(user.user_synced)
     }
 
     /// Claims the user across processes, then syncs; or, while another process syncs them,
@@ -390,7 +433,7 @@ impl Engine {
             },
             Err(error) => SyncEvent::Failed {
                 user_id,
-                error: error.to_string(),
+                error: error.clone(),
             },
         };
         let _ = self.events.send(event);
@@ -570,6 +613,7 @@ impl Engine {
             updated: counts.updated,
             renamed: counts.renamed,
             revoked: counts.revoked,
+            ..RunFinish::default()
         };
         self.db.apply(&plan.changes).await?;
         let write_ms = writing.elapsed().as_millis() as u64;
@@ -640,9 +684,12 @@ impl Engine {
         if error == SyncError::Forge(ForgeError::Unauthorized) {
             self.db.mark_user_reauth(user.user_id).await?;
         }
+        let (failure, retry_at) = error.kind();
         let finish = RunFinish {
             outcome: "failed".into(),
             error: error.to_string(),
+            failure: failure.into(),
+            retry_at,
             ..RunFinish::default()
         };
         self.db.finish_run(run_id, &finish).await?;

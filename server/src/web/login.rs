@@ -15,7 +15,7 @@ use super::{
     auth::{session_cookie, SESSION_COOKIE},
     AppState,
 };
-use crate::accounts::signin::SignInError;
+use crate::{accounts::signin::SignInError, store::users::User};
 
 /// The pending-login cookie (sealed `state` and PKCE verifier), scoped to `/login`.
 const PENDING_COOKIE: &str = "reposync_login";
@@ -77,9 +77,11 @@ fn failure(error: &SignInError) -> Response {
     )
 }
 
-/// Starts a session for `user_id` and sends the browser to the dashboard.
-async fn signed_in(state: &AppState, jar: CookieJar, user_id: i64) -> Response {
-    let session = match state.services.accounts.start_session(user_id).await {
+/// Starts a session for `user` and sends the browser to the dashboard — syncing in the
+/// background if the list is missing or stale, so it fills in while the page watches.
+async fn signed_in(state: &AppState, jar: CookieJar, user: &User) -> Response {
+    state.services.engine.freshen_in_background(user);
+    let session = match state.services.accounts.start_session(user.user_id).await {
         Ok(session) => session,
         Err(error) => return failure(&SignInError::Account(error.into())),
     };
@@ -129,7 +131,7 @@ pub async fn get_login(
             .finish(pending.as_deref(), returned_state, code)
             .await
         {
-            Ok(user) => signed_in(&state, jar, user.user_id).await,
+            Ok(user) => signed_in(&state, jar, &user).await,
             Err(error) => failure(&error),
         };
     }
@@ -198,7 +200,7 @@ pub async fn post_login(
         .with_password(username, password)
         .await
     {
-        Ok(user) => signed_in(&state, jar, user.user_id).await,
+        Ok(user) => signed_in(&state, jar, &user).await,
         Err(error) => failure(&error),
     }
 }

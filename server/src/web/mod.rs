@@ -9,9 +9,11 @@ pub mod backend;
 #[cfg_attr(not(debug_assertions), allow(dead_code))]
 mod bundle_files;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod login;
 pub mod pages;
+pub mod repo_list;
 
 use std::sync::Arc;
 

@@ -12,6 +12,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Database,
     pub data_dir: TempDir,
+    /// The running server's engine and accounts.
+    pub services: std::sync::Arc<server::web::Services>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -146,6 +148,7 @@ pub fn test_config(data_dir: &TempDir, database_url: Option<String>) -> Config {
         user_create: None,
         session_ttl: std::time::Duration::from_secs(3600),
         demo_forge_addr: "127.0.0.1:0".parse().unwrap(),
+        bench_ceiling: None,
     }
 }
 
@@ -202,6 +205,7 @@ pub async fn spawn_app_with(
         .expect("the server starts");
     let address = format!("http://{}", app.local_addr());
     let db = app.database().clone();
+    let services = app.services().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
@@ -214,6 +218,7 @@ pub async fn spawn_app_with(
             .unwrap(),
         db,
         data_dir,
+        services,
         stop: Some(stop),
     }
 }

@@ -5,6 +5,7 @@ mod api_drone;
 mod api_login;
 mod cli;
 mod cli_sync;
+mod dashboard;
 mod database;
 mod demo;
 mod forge_bitbucket;

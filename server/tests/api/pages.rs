@@ -13,10 +13,13 @@ async fn dashboard_is_server_rendered_with_the_server_status() {
         .starts_with("text/html"));
     let html = response.text().await.unwrap();
     assert!(
-        html.contains("<title>Dashboard · Reposync</title>"),
+        html.contains("<title>Repositories · Reposync</title>"),
         "{html}"
     );
-    assert!(html.contains("No repositories yet"));
+    assert!(
+        html.contains("Sign in with GitHub"),
+        "anonymous visitors are offered the sign-in"
+    );
     // The resource resolves on the server and streams into the same response.
     let expected = format!(
         "SQLite · reachable · {} migration",
