@@ -3,6 +3,9 @@
 import { defineConfig } from "@playwright/test";
 
 const port = Number(process.env.E2E_PORT ?? 3300);
+// Demo mode's in-process forge simulator; the tests change its world through its admin API.
+const simPort = Number(process.env.E2E_SIM_PORT ?? port + 1);
+process.env.E2E_SIM_PORT = String(simPort);
 
 export default defineConfig({
   testDir: "./tests",
@@ -40,7 +43,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: `bash ./start-server.sh ${port}`,
+    command: `bash ./start-server.sh ${port} ${simPort}`,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

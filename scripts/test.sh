@@ -40,7 +40,8 @@ scripts/bundle-size.sh --check
 
 step "browser tests (Playwright, release binary)"
 E2E_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export E2E_PORT
+E2E_SIM_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export E2E_PORT E2E_SIM_PORT
 (cd end2end && npx playwright test)
 
 printf '\nAll checks passed.\n'

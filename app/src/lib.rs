@@ -20,7 +20,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    SsrMode, StaticSegment,
 };
 
 pub use crate::bundle::Bundle;
@@ -67,8 +67,10 @@ pub fn App() -> impl IntoView {
             <components::header::Header/>
             <main id="main" class="main">
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=StaticSegment("") view=Dashboard/>
-                    <Route path=StaticSegment("account") view=AccountPage/>
+                    // Async: the whole page is rendered before it is sent, so it is complete
+                    // without JavaScript (out-of-order streaming needs scripts to place content).
+                    <Route path=StaticSegment("") view=Dashboard ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

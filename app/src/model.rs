@@ -209,6 +209,8 @@ pub enum LiveEvent {
     Failed {
         failure: Failure,
     },
+    /// Repositories changed without a sync (a webhook renamed or removed one): reload the list.
+    Changed,
 }
 
 /// How the Synchronize button's call ended.

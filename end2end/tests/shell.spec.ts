@@ -6,7 +6,7 @@ test("the dashboard is rendered on the server and hydrates", async ({ page, cons
   await page.goto("/");
   await expect(page.getByRole("link", { name: "Reposync" })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Repositories", exact: true })).toBeVisible();
-  await expect(page.getByText("No repositories yet")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Sign in with GitHub" })).toBeVisible();
   await expect(page.getByTestId("database-status")).toHaveText(/SQLite · reachable · \d+ migrations? applied/);
 
   // Only the WASM sets this, in an effect that never runs on the server.

@@ -53,6 +53,23 @@ fn parse_duration(raw: &str) -> Result<Duration, String> {
         .map_err(|e| format!("not a duration like `72h` or `90s`: {e}"))
 }
 
+/// A schedule's period, or none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interval(pub Option<Duration>);
+
+fn parse_interval(raw: &str) -> Result<Interval, String> {
+    match raw.trim() {
+        "off" | "" => Ok(Interval(None)),
+        other => {
+            let period = parse_duration(other)?;
+            if period < Duration::from_secs(60) {
+                return Err("must be `off` or at least `1m`".into());
+            }
+            Ok(Interval(Some(period)))
+        }
+    }
+}
+
 fn parse_concurrency(raw: &str) -> Result<usize, String> {
     match raw.trim().parse::<usize>() {
         Ok(n) if (1..=32).contains(&n) => Ok(n),
@@ -175,6 +192,20 @@ pub struct Config {
     )]
     pub demo_forge_addr: SocketAddr,
 
+    /// The secret forge webhooks are signed with (HMAC; GitLab: the token) [unset: `/hook` refuses
+    /// deliveries; demo mode generates one].
+    #[arg(
+        long,
+        env = "REPOSYNC_WEBHOOK_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub webhook_secret: Option<Secret>,
+
+    /// Re-sync users whose last success is older than this, on a schedule (`off`, or e.g. `24h`).
+    #[arg(long, env = "REPOSYNC_SYNC_INTERVAL", default_value = "off", value_parser = parse_interval, global = true)]
+    pub sync_interval: Interval,
+
     /// Benchmarking only: serve this file's bytes at `/_bench/ceiling`, through the same stack,
     /// as the ceiling a real endpoint is measured against (BENCHMARKS.md).
     #[arg(long, env = "REPOSYNC_BENCH_CEILING", hide = true, global = true)]
@@ -221,8 +252,10 @@ impl Config {
 
     /// The forge client this configuration describes, if a forge is configured.
     pub fn forge_client(&self) -> Result<Option<std::sync::Arc<dyn crate::forge::Forge>>, String> {
-        use crate::forge::{bitbucket, bitbucket_dc, gitea, github, gitlab, gogs, http};
-        let Some((kind, forge_url)) = self.forge_and_url()? else {
+        use std::sync::Arc;
+
+        use crate::forge::{bitbucket, bitbucket_dc, gitea, github, gitlab, gogs, http, Forge};
+        let Some((kind, _, api)) = self.forge_endpoints()? else {
             return Ok(None);
         };
         let policy = http::Policy {
@@ -230,51 +263,15 @@ impl Config {
             ..http::Policy::default()
         };
         let client = http::HttpClient::new(policy);
-        let api = |default: String| {
-            self.forge_api_url
-                .as_ref()
-                .map(|u| u.as_str().to_string())
-                .unwrap_or(default)
-        };
-        let forge: std::sync::Arc<dyn crate::forge::Forge> = match kind {
-            ForgeKind::Github => std::sync::Arc::new(github::GitHub::new(
-                &api(github::api_url(&forge_url)),
-                client,
-                self.forge_concurrency,
-            )),
-            ForgeKind::Gitea | ForgeKind::Forgejo => {
-                let name = if kind == ForgeKind::Gitea {
-                    "Gitea"
-                } else {
-                    "Forgejo"
-                };
-                std::sync::Arc::new(gitea::Gitea::new(
-                    &api(gitea::api_url(&forge_url)),
-                    client,
-                    self.forge_concurrency,
-                    name,
-                ))
-            }
-            ForgeKind::Gitlab => std::sync::Arc::new(gitlab::GitLab::new(
-                &api(gitlab::api_url(&forge_url)),
-                client,
-                self.forge_concurrency,
-            )),
-            ForgeKind::Bitbucket => std::sync::Arc::new(bitbucket::Bitbucket::new(
-                &api(bitbucket::api_url(&forge_url)),
-                client,
-                self.forge_concurrency,
-            )),
-            ForgeKind::BitbucketDc => std::sync::Arc::new(bitbucket_dc::BitbucketDc::new(
-                &api(forge_url.clone()),
-                client,
-                self.forge_concurrency,
-            )),
-            ForgeKind::Gogs => std::sync::Arc::new(gogs::Gogs::new(
-                &api(gogs::api_url(&forge_url)),
-                client,
-                self.forge_concurrency,
-            )),
+        let n = self.forge_concurrency;
+        let forge: Arc<dyn Forge> = match kind {
+            ForgeKind::Github => Arc::new(github::GitHub::new(&api, client, n)),
+            ForgeKind::Gitea => Arc::new(gitea::Gitea::new(&api, client, n, "Gitea")),
+            ForgeKind::Forgejo => Arc::new(gitea::Gitea::new(&api, client, n, "Forgejo")),
+            ForgeKind::Gitlab => Arc::new(gitlab::GitLab::new(&api, client, n)),
+            ForgeKind::Bitbucket => Arc::new(bitbucket::Bitbucket::new(&api, client, n)),
+            ForgeKind::BitbucketDc => Arc::new(bitbucket_dc::BitbucketDc::new(&api, client, n)),
+            ForgeKind::Gogs => Arc::new(gogs::Gogs::new(&api, client, n)),
         };
         Ok(Some(forge))
     }
@@ -300,6 +297,28 @@ impl Config {
         let redirect = self.server_url().join("login").map_err(|e| e.to_string())?;
         crate::forge::oauth::OAuthClient::new(endpoints, id, secret.expose(), redirect.as_str())
             .map(Some)
+    }
+
+    /// The configured forge, its public URL and its API base, if a forge is configured.
+    pub fn forge_endpoints(&self) -> Result<Option<(ForgeKind, String, String)>, String> {
+        use crate::forge::{bitbucket, gitea, github, gitlab, gogs};
+        let Some((kind, forge_url)) = self.forge_and_url()? else {
+            return Ok(None);
+        };
+        let default = match kind {
+            ForgeKind::Github => github::api_url(&forge_url),
+            ForgeKind::Gitea | ForgeKind::Forgejo => gitea::api_url(&forge_url),
+            ForgeKind::Gitlab => gitlab::api_url(&forge_url),
+            ForgeKind::Bitbucket => bitbucket::api_url(&forge_url),
+            ForgeKind::BitbucketDc => forge_url.clone(),
+            ForgeKind::Gogs => gogs::api_url(&forge_url),
+        };
+        let api = self
+            .forge_api_url
+            .as_ref()
+            .map(|u| u.as_str().to_string())
+            .unwrap_or(default);
+        Ok(Some((kind, forge_url, api)))
     }
 
     /// The sync engine's settings.
@@ -360,6 +379,8 @@ mod tests {
             session_ttl: Duration::from_secs(3600),
             demo_forge_addr: "127.0.0.1:0".parse().unwrap(),
             bench_ceiling: None,
+            webhook_secret: None,
+            sync_interval: Interval(None),
         };
         assert_eq!(config.server_url().as_str(), "http://127.0.0.1:4000/");
     }
@@ -372,6 +393,12 @@ mod tests {
         );
         assert!(parse_duration("soon").is_err());
         assert!(parse_concurrency("0").is_err() && parse_concurrency("33").is_err());
+        assert_eq!(parse_interval("off").unwrap(), Interval(None));
+        assert_eq!(
+            parse_interval("24h").unwrap(),
+            Interval(Some(Duration::from_secs(86_400)))
+        );
+        assert!(parse_interval("10s").is_err() && parse_interval("often").is_err());
         assert_eq!(parse_concurrency("8").unwrap(), 8);
         assert!(parse_server_key("short").is_err());
         let secret = parse_server_key("0123456789abcdef0123456789abcdef").unwrap();

@@ -65,6 +65,7 @@ impl Live {
             }
             LiveEvent::Finished { summary, synced } => self.finished(summary, synced),
             LiveEvent::Failed { failure } => self.failed(failure),
+            LiveEvent::Changed => self.version.update(|v| *v += 1),
         }
     }
 }

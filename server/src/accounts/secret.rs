@@ -30,6 +30,11 @@ pub fn digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// Hex SHA-256 of arbitrary bytes (a webhook body without a delivery id).
+pub fn digest_bytes(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
 /// The part of a token safe to show again.
 pub fn shown_prefix(secret: &str) -> String {
     secret.chars().take(SHOWN_PREFIX_LEN).collect()

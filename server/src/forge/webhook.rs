@@ -21,14 +21,15 @@ use super::{ForgeKind, Visibility};
 pub const MAX_BODY: usize = 1024 * 1024;
 
 /// A repository as an event names it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct EventRepo {
     pub uid: String,
     pub full_name: String,
 }
 
 /// What happened to a repository.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 pub enum RepoEvent {
     Created {
         repo: EventRepo,

@@ -191,6 +191,10 @@ pub enum SyncEvent {
         user_id: i64,
         error: SyncError,
     },
+    /// The user's rows changed outside a sync (a webhook renamed or removed a repository).
+    Changed {
+        user_id: i64,
+    },
 }
 
 /// What [`Engine::freshen`] did.
@@ -211,7 +215,8 @@ impl SyncEvent {
             SyncEvent::Started { user_id, .. }
             | SyncEvent::Progress { user_id, .. }
             | SyncEvent::Finished { user_id, .. }
-            | SyncEvent::Failed { user_id, .. } => *user_id,
+            | SyncEvent::Failed { user_id, .. }
+            | SyncEvent::Changed { user_id } => *user_id,
         }
     }
 }
@@ -293,6 +298,11 @@ impl Engine {
     /// Events of every sync this process runs or joins.
     pub fn subscribe(&self) -> broadcast::Receiver<SyncEvent> {
         self.events.subscribe()
+    }
+
+    /// Tells open dashboards that `user_id`'s rows changed outside a sync.
+    pub fn announce_change(&self, user_id: i64) {
+        let _ = self.events.send(SyncEvent::Changed { user_id });
     }
 
     /// Whether a sync of `user_id` is running in this process.

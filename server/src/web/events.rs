@@ -37,6 +37,7 @@ fn live(event: SyncEvent) -> LiveEvent {
         SyncEvent::Failed { error, .. } => LiveEvent::Failed {
             failure: failure_of(&error),
         },
+        SyncEvent::Changed { .. } => LiveEvent::Changed,
     }
 }
 

@@ -149,6 +149,8 @@ pub fn test_config(data_dir: &TempDir, database_url: Option<String>) -> Config {
         session_ttl: std::time::Duration::from_secs(3600),
         demo_forge_addr: "127.0.0.1:0".parse().unwrap(),
         bench_ceiling: None,
+        webhook_secret: None,
+        sync_interval: server::config::Interval(None),
     }
 }
 
