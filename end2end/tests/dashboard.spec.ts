@@ -132,6 +132,19 @@ test("a sync started through the API updates an open dashboard by itself", async
   expect(consoleProblems).toEqual([]);
 });
 
+test("a repository created at the forge appears on an open dashboard with no click", async ({ page, request, consoleProblems }) => {
+  await signIn(page);
+  await expect(rows(page).first()).toBeVisible();
+  const runsBefore = await page.getByTestId("sync-status").textContent();
+  const name = unique("hooked");
+  // The simulated forge delivers its signed `repository` webhook to /hook as it creates it.
+  await createRepo(request, "acme-labs", name);
+  await expect(page.locator(".repo-name", { hasText: name })).toBeVisible();
+  await expect(page.getByTestId("sync-age")).toHaveText(/Synced just now/);
+  expect(runsBefore).toBe("");
+  expect(consoleProblems).toEqual([]);
+});
+
 test("a forge failure is shown plainly and the list stays as it was", async ({ page, request, consoleProblems }) => {
   await signIn(page);
   await expect(rows(page).first()).toBeVisible();

@@ -43,6 +43,9 @@ pub enum Command {
     /// Manage personal API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage forge webhooks.
+    #[command(subcommand)]
+    Hooks(HooksCommand),
     /// Sync one user's repositories from the forge now, and print what changed.
     Sync(SyncArgs),
     /// Run the forge simulator: a stand-in forge for demos and tests.
@@ -97,6 +100,26 @@ pub struct TokenCreateArgs {
     /// What the token is for.
     #[arg(long, default_value = "cli")]
     pub label: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HooksCommand {
+    /// Register the organisation webhook (repository created, renamed, deleted, …) at the forge,
+    /// or print the steps to do it by hand where the forge has no API for it.
+    Install(HooksInstallArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HooksInstallArgs {
+    /// The organisation (GitLab group, Bitbucket workspace or project).
+    #[arg(long)]
+    pub org: String,
+    /// Use this Reposync user's forge login (an owner of the organisation).
+    #[arg(long, conflicts_with = "forge_token")]
+    pub user: Option<String>,
+    /// Or this forge token.
+    #[arg(long, env = "REPOSYNC_FORGE_TOKEN", hide_env_values = true)]
+    pub forge_token: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -171,6 +194,49 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             // Only the token on stdout, so that `TOKEN=$(reposync token create --user x)` works.
             println!("{token}");
             db.close().await;
+            Ok(())
+        }
+        Command::Hooks(HooksCommand::Install(args)) => {
+            let (kind, forge_url, api) = config
+                .forge_endpoints()
+                .map_err(|e| anyhow::anyhow!("the forge settings are not valid: {e}"))?
+                .context("no forge is configured: set REPOSYNC_FORGE (and REPOSYNC_FORGE_URL)")?;
+            let secret = config
+                .webhook_secret
+                .clone()
+                .context("set REPOSYNC_WEBHOOK_SECRET first: the webhook is signed with it")?;
+            let token = match (&args.user, &args.forge_token) {
+                (Some(login), _) => {
+                    let db = open(&config).await?;
+                    let user = find_user(&db, login).await?;
+                    db.close().await;
+                    let sealed = user.user_token.with_context(|| {
+                        format!("{login} has no forge login; they must sign in first")
+                    })?;
+                    secrets(&config)?.open(&sealed)?
+                }
+                (None, Some(token)) => token.clone(),
+                (None, None) => anyhow::bail!(
+                    "say whose forge login to use: --user LOGIN or REPOSYNC_FORGE_TOKEN"
+                ),
+            };
+            let url = config.server_url().join("hook")?;
+            let target = crate::hooks::install::Target {
+                url: url.as_str(),
+                secret: secret.expose(),
+            };
+            match crate::hooks::install::install(kind, &api, &forge_url, &token, &args.org, &target)
+                .await?
+            {
+                crate::hooks::install::Installed::Created { id } => {
+                    println!(
+                        "created the {} webhook for {} (id {id}) delivering to {url}",
+                        kind.as_str(),
+                        args.org
+                    );
+                }
+                crate::hooks::install::Installed::Manual(steps) => println!("{steps}"),
+            }
             Ok(())
         }
         Command::Sync(args) => {

@@ -129,6 +129,19 @@ pub async fn start(config: &Config) -> anyhow::Result<(Simulator, Config)> {
     demo.forge_api_url = None;
     demo.oauth_client_id = Some(OAUTH_CLIENT_ID.into());
     demo.oauth_client_secret = Some(Secret::new(OAUTH_CLIENT_SECRET));
+    // The simulated forge signs its webhooks for this server, so repositories created in it
+    // appear on open dashboards by themselves.
+    let secret = demo
+        .webhook_secret
+        .clone()
+        .unwrap_or_else(|| Secret::new(crate::accounts::secret::generate("whsec_")));
+    sim.state
+        .set_webhook(Some(crate::sim::deliver::WebhookTarget {
+            url: format!("{}/hook", demo.server_url().as_str().trim_end_matches('/')),
+            secret: secret.expose().to_string(),
+            forge: ForgeKind::Github,
+        }));
+    demo.webhook_secret = Some(secret);
     tracing::warn!(
         forge = %sim.url(),
         login = DEMO_LOGIN,

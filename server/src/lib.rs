@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod forge;
+pub mod hooks;
 pub mod sim;
 pub mod startup;
 pub mod store;

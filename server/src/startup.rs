@@ -102,9 +102,18 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "listening");
+        let worker = self.services.hooks.start();
+        let schedule = self
+            .services
+            .schedule
+            .map(|period| crate::sync::schedule::start(self.services.engine.clone(), period));
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await?;
+        worker.abort();
+        if let Some(schedule) = schedule {
+            schedule.abort();
+        }
         self.db.close().await;
         drop(self.demo_forge);
         tracing::info!("stopped");
@@ -165,7 +174,18 @@ async fn services(config: &Config, db: &Database, demo: bool) -> anyhow::Result<
         );
     }
     let signin = SignIn::new(forge, oauth, secrets, accounts.clone());
+    let (kind, _, _) = config
+        .forge_endpoints()
+        .map_err(|e| invalid("forge", e))?
+        .context("no forge is configured")?;
+    let hooks = crate::hooks::Hooks::new(
+        db.clone(),
+        engine.clone(),
+        kind,
+        config.webhook_secret.clone(),
+    );
     Ok(Services {
+        hooks,
         engine,
         accounts,
         signin,
@@ -173,6 +193,7 @@ async fn services(config: &Config, db: &Database, demo: bool) -> anyhow::Result<
             server_url: config.server_url(),
             demo,
         },
+        schedule: config.sync_interval.0,
     })
 }
 
@@ -188,6 +209,13 @@ fn router(state: AppState, ceiling: Option<bytes::Bytes>) -> Router {
         )
         .route("/logout", get(web::login::logout))
         .route("/events", get(web::events::events))
+        // The body limit is the parser's own (1 MiB), plus room for the refusal to say so.
+        .route(
+            "/hook",
+            axum::routing::post(web::hook::receive).layer(axum::extract::DefaultBodyLimit::max(
+                crate::forge::webhook::MAX_BODY + 1,
+            )),
+        )
         .merge(web::api::router());
     let router = match ceiling {
         Some(body) => {

@@ -30,7 +30,9 @@ fn headers(kind: ForgeKind, token: &str) -> Result<HeaderMap, ForgeError> {
 }
 
 fn segment(raw: &str) -> String {
-    url::form_urlencoded::byte_serialize(raw.as_bytes()).collect::<String>().replace('+', "%20")
+    url::form_urlencoded::byte_serialize(raw.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 /// Registers the webhook for organisation (group, workspace, project) `org`.
@@ -62,7 +64,11 @@ pub async fn install(
                 "config": { "url": target.url, "content_type": "json", "secret": target.secret },
             }),
         ),
-        other => return Ok(Installed::Manual(manual_steps(other, forge_url, org, target))),
+        other => {
+            return Ok(Installed::Manual(manual_steps(
+                other, forge_url, org, target,
+            )))
+        }
     };
     let http = HttpClient::new(crate::forge::http::Policy::default());
     let reply = http.post_json(&url, headers(kind, token)?, &body).await?;
@@ -78,7 +84,10 @@ pub async fn install(
 /// The steps for forges whose organisation webhooks Reposync cannot create itself.
 fn manual_steps(kind: ForgeKind, forge_url: &str, org: &str, target: &Target<'_>) -> String {
     let base = forge_url.trim_end_matches('/');
-    let common = format!("URL {}\n  Secret: the value of REPOSYNC_WEBHOOK_SECRET", target.url);
+    let common = format!(
+        "URL {}\n  Secret: the value of REPOSYNC_WEBHOOK_SECRET",
+        target.url
+    );
     match kind {
         ForgeKind::Gitlab => format!(
             "GitLab has no group webhook for project lifecycle events on every tier; use a system hook (administrators):\n\

@@ -65,7 +65,12 @@ pub struct Hooks {
 }
 
 impl Hooks {
-    pub fn new(db: Database, engine: Arc<Engine>, forge: ForgeKind, secret: Option<Secret>) -> Arc<Self> {
+    pub fn new(
+        db: Database,
+        engine: Arc<Engine>,
+        forge: ForgeKind,
+        secret: Option<Secret>,
+    ) -> Arc<Self> {
         Arc::new(Hooks {
             db,
             engine,
@@ -78,17 +83,25 @@ impl Hooks {
     /// Verifies, parses and stores one delivery.
     pub async fn receive(&self, headers: &HeaderMap, body: &[u8]) -> Result<Received, HookError> {
         let secret = self.secret.as_ref().ok_or(HookError::NotConfigured)?;
-        let (delivery, events) = match webhook::receive(self.forge, headers, body, secret.expose())? {
+        let (delivery, events) = match webhook::receive(self.forge, headers, body, secret.expose())?
+        {
             Parsed::Events { delivery, events } => (delivery, events),
             Parsed::Ignored { reason } => return Ok(Received::Ignored { reason }),
         };
         let key = match delivery {
             Some(id) => format!("{}:{id}", self.forge.as_str()),
             // Without a delivery id, identical bodies are the same delivery.
-            None => format!("{}:sha256:{}", self.forge.as_str(), crate::accounts::secret::digest_bytes(body)),
+            None => format!(
+                "{}:sha256:{}",
+                self.forge.as_str(),
+                crate::accounts::secret::digest_bytes(body)
+            ),
         };
         let json = serde_json::to_string(&events).expect("events serialise");
-        let new = self.db.enqueue_delivery(&key, self.forge.as_str(), &json).await?;
+        let new = self
+            .db
+            .enqueue_delivery(&key, self.forge.as_str(), &json)
+            .await?;
         if new {
             self.wake.notify_one();
         }
@@ -103,7 +116,8 @@ impl Hooks {
                 match hooks.drain().await {
                     Ok(0) => {
                         // Woken by a new delivery, or every second for claims other processes left.
-                        let _ = tokio::time::timeout(Duration::from_secs(1), hooks.wake.notified()).await;
+                        let _ = tokio::time::timeout(Duration::from_secs(1), hooks.wake.notified())
+                            .await;
                     }
                     Ok(_) => {}
                     Err(error) => {
@@ -135,7 +149,9 @@ impl Hooks {
                 Ok(()) => applied.push(delivery.hook_id),
                 Err(error) if delivery.hook_attempts + 1 >= MAX_ATTEMPTS => {
                     tracing::warn!(key = %delivery.hook_key, %error, "a webhook delivery failed for good");
-                    self.db.finish_delivery(delivery.hook_id, "failed", &error).await?;
+                    self.db
+                        .finish_delivery(delivery.hook_id, "failed", &error)
+                        .await?;
                 }
                 Err(error) => self.db.release_delivery(delivery.hook_id, &error).await?,
             }
@@ -144,21 +160,31 @@ impl Hooks {
         for hook_id in applied {
             self.db.finish_delivery(hook_id, "done", "").await?;
         }
-        tracing::info!(deliveries = batch.len(), syncs = to_sync.len(), "applied webhook deliveries");
+        tracing::info!(
+            deliveries = batch.len(),
+            syncs = to_sync.len(),
+            "applied webhook deliveries"
+        );
         Ok(batch.len())
     }
 
     /// Applies one delivery's immediate changes and collects whom to sync.
     async fn apply(&self, delivery: &Delivery, to_sync: &mut BTreeSet<i64>) -> Result<(), String> {
-        let events: Vec<RepoEvent> =
-            serde_json::from_str(&delivery.hook_events).map_err(|e| format!("stored events: {e}"))?;
+        let events: Vec<RepoEvent> = serde_json::from_str(&delivery.hook_events)
+            .map_err(|e| format!("stored events: {e}"))?;
         for event in events {
-            self.apply_event(event, to_sync).await.map_err(|e| e.to_string())?;
+            self.apply_event(event, to_sync)
+                .await
+                .map_err(|e| e.to_string())?;
         }
         Ok(())
     }
 
-    async fn apply_event(&self, event: RepoEvent, to_sync: &mut BTreeSet<i64>) -> Result<(), StoreError> {
+    async fn apply_event(
+        &self,
+        event: RepoEvent,
+        to_sync: &mut BTreeSet<i64>,
+    ) -> Result<(), StoreError> {
         let db = &self.db;
         match event {
             RepoEvent::Created { repo } => {
@@ -183,7 +209,10 @@ impl Hooks {
                 }
             }
             RepoEvent::VisibilityChanged { repo, visibility } => {
-                if db.set_repo_visibility(&repo.uid, visibility.as_str()).await? {
+                if db
+                    .set_repo_visibility(&repo.uid, visibility.as_str())
+                    .await?
+                {
                     let users = db.users_of_repo(&repo.uid).await?;
                     self.changed(&users).await?;
                     to_sync.extend(users);
@@ -217,5 +246,8 @@ impl Hooks {
 
 /// The namespace part of `owner/name` (GitLab: `group/subgroup/name`).
 fn namespace(full_name: &str) -> &str {
-    full_name.rsplit_once('/').map(|(ns, _)| ns).unwrap_or(full_name)
+    full_name
+        .rsplit_once('/')
+        .map(|(ns, _)| ns)
+        .unwrap_or(full_name)
 }

@@ -15,6 +15,7 @@ pub mod github;
 pub mod gitlab;
 pub mod gogs;
 pub mod oauth;
+pub mod org_hooks;
 
 use std::{
     collections::BTreeMap,
@@ -659,6 +660,7 @@ impl Simulator {
             .merge(gogs::routes())
             .merge(bitbucket::routes())
             .merge(bitbucket_dc::routes())
+            .merge(org_hooks::routes())
             .merge(admin::routes())
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),

@@ -9,7 +9,6 @@ use sqlx::FromRow;
 
 use super::{now_ms, now_s, Database, StoreError};
 
-
 /// A stored delivery.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct Delivery {
@@ -28,8 +27,14 @@ const COLUMNS: &str =
 
 impl Database {
     /// Stores a delivery unless one with `key` is stored already; `true` when it is new.
-    pub async fn enqueue_delivery(&self, key: &str, forge: &str, events: &str) -> Result<bool, StoreError> {
-        let sql = "INSERT INTO hook_deliveries (hook_key, hook_forge, hook_events, hook_received_ms) \
+    pub async fn enqueue_delivery(
+        &self,
+        key: &str,
+        forge: &str,
+        events: &str,
+    ) -> Result<bool, StoreError> {
+        let sql =
+            "INSERT INTO hook_deliveries (hook_key, hook_forge, hook_events, hook_received_ms) \
                    VALUES ($1, $2, $3, $4) ON CONFLICT (hook_key) DO NOTHING";
         let inserted = with_pool!(self, pool => sqlx::query(sql).bind(key).bind(forge).bind(events).bind(now_ms()).execute(pool).await?.rows_affected());
         Ok(inserted > 0)
@@ -59,7 +64,12 @@ impl Database {
     }
 
     /// Records how a claimed delivery ended: `done`, or `failed` with why.
-    pub async fn finish_delivery(&self, hook_id: i64, state: &str, error: &str) -> Result<(), StoreError> {
+    pub async fn finish_delivery(
+        &self,
+        hook_id: i64,
+        state: &str,
+        error: &str,
+    ) -> Result<(), StoreError> {
         let sql = "UPDATE hook_deliveries SET hook_state = $1, hook_error = $2, hook_done_ms = $3 WHERE hook_id = $4";
         with_pool!(self, pool => sqlx::query(sql).bind(state).bind(error).bind(now_ms()).bind(hook_id).execute(pool).await.map(drop)?);
         Ok(())
@@ -67,7 +77,8 @@ impl Database {
 
     /// Gives a claimed delivery back (applying it failed; it is tried again).
     pub async fn release_delivery(&self, hook_id: i64, error: &str) -> Result<(), StoreError> {
-        let sql = "UPDATE hook_deliveries SET hook_claimed_ms = 0, hook_error = $1 WHERE hook_id = $2";
+        let sql =
+            "UPDATE hook_deliveries SET hook_claimed_ms = 0, hook_error = $1 WHERE hook_id = $2";
         with_pool!(self, pool => sqlx::query(sql).bind(error).bind(hook_id).execute(pool).await.map(drop)?);
         Ok(())
     }
@@ -83,7 +94,8 @@ impl Database {
 
     /// The users with a permission row on the repository with forge id `uid`.
     pub async fn users_of_repo(&self, uid: &str) -> Result<Vec<i64>, StoreError> {
-        let sql = "SELECT perm_user_id FROM perms JOIN repos ON repos.repo_id = perms.perm_repo_id \
+        let sql =
+            "SELECT perm_user_id FROM perms JOIN repos ON repos.repo_id = perms.perm_repo_id \
                    WHERE repo_uid = $1 ORDER BY perm_user_id";
         Ok(with_pool!(self, pool => sqlx::query_scalar(sql).bind(uid).fetch_all(pool).await?))
     }
@@ -127,7 +139,11 @@ impl Database {
     }
 
     /// Sets a stored repository's visibility; `false` when nothing changed.
-    pub async fn set_repo_visibility(&self, uid: &str, visibility: &str) -> Result<bool, StoreError> {
+    pub async fn set_repo_visibility(
+        &self,
+        uid: &str,
+        visibility: &str,
+    ) -> Result<bool, StoreError> {
         let private = visibility != "public";
         let sql = "UPDATE repos SET repo_visibility = $1, repo_private = $2, repo_updated = $3 \
                    WHERE repo_uid = $4 AND repo_visibility <> $1";

@@ -20,6 +20,7 @@ macro_rules! with_pool {
 
 pub mod apply;
 pub mod credentials;
+pub mod hooks;
 
 pub mod leases;
 pub mod pages;

@@ -115,6 +115,16 @@ impl Database {
         Ok(())
     }
 
+    /// Users a scheduled refresh should sync: active, with a usable forge login, last synced
+    /// before `cutoff` (unix seconds), longest-waiting first.
+    pub async fn users_due(&self, cutoff: i64, limit: i64) -> Result<Vec<i64>, StoreError> {
+        let sql = "SELECT user_id FROM users WHERE user_active = TRUE AND user_reauth = FALSE \
+                   AND user_token IS NOT NULL AND user_synced < $1 ORDER BY user_synced, user_id LIMIT $2";
+        Ok(
+            with_pool!(self, pool => sqlx::query_scalar(sql).bind(cutoff).bind(limit).fetch_all(pool).await?),
+        )
+    }
+
     /// Every user, by login.
     pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM users ORDER BY user_login");

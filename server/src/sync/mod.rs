@@ -12,6 +12,7 @@
 pub mod cache;
 pub mod filter;
 pub mod plan;
+pub mod schedule;
 
 use std::{
     collections::{HashMap, HashSet},

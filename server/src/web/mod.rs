@@ -11,6 +11,7 @@ mod bundle_files;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod hook;
 pub mod login;
 pub mod pages;
 pub mod repo_list;
@@ -38,9 +39,12 @@ pub struct AppState {
 /// The server's parts that handlers call.
 pub struct Services {
     pub engine: Arc<Engine>,
+    pub hooks: Arc<crate::hooks::Hooks>,
     pub accounts: Accounts,
     pub signin: SignIn,
     pub site: Site,
+    /// `REPOSYNC_SYNC_INTERVAL`: the scheduled refresh's period, if on.
+    pub schedule: Option<std::time::Duration>,
 }
 
 /// Facts about this deployment that requests are checked against.

@@ -364,3 +364,103 @@ async fn the_bootstrap_user_is_created_once_with_its_token() {
         "the token leaked: {stderr}"
     );
 }
+
+/// A webhook answered 202 and then the process died (while the sync it asked for waited on a
+/// slow forge): the stored delivery is applied by the next process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_received_before_a_crash_is_applied_after_restart() {
+    use server::sim::deliver::{render, SimEvent, WebhookTarget};
+    let install = Install::new(None).await;
+    install.user("octocat", 3).await;
+    stdout(&install.run(&["sync", "--user", "octocat"]).await);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let serve = || {
+        install
+            .command(&["serve"])
+            .env("REPOSYNC_ADDR", format!("127.0.0.1:{port}"))
+            .env("REPOSYNC_WEBHOOK_SECRET", "crash-test-secret")
+            .spawn()
+            .unwrap()
+    };
+    let client = reqwest::Client::new();
+    let up = |client: reqwest::Client| async move {
+        for _ in 0..200 {
+            if client
+                .get(format!("http://127.0.0.1:{port}/healthz"))
+                .send()
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the server did not start");
+    };
+    let mut first = serve();
+    up(client.clone()).await;
+
+    let repo = {
+        let mut world = install.sim.world();
+        let id = world.add_repo(
+            "org00",
+            "after-crash",
+            false,
+            &[("octocat", server::sim::Role::Admin)],
+        );
+        world.repos[&id].clone()
+    };
+    let target = WebhookTarget {
+        url: format!("http://127.0.0.1:{port}/hook"),
+        secret: "crash-test-secret".into(),
+        forge: server::config::ForgeKind::Github,
+    };
+    let delivery = render(&target, &SimEvent::Created(repo), "crash-1").unwrap();
+    install.sim.faults().latency = Duration::from_secs(5);
+    let mut request = client.post(&target.url).body(delivery.body);
+    for (name, value) in delivery.headers {
+        request = request.header(name, value);
+    }
+    assert_eq!(request.send().await.unwrap().status(), 202);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    first.kill().await.unwrap();
+    first.wait().await.unwrap();
+
+    let db = install.db().await;
+    let user = db.user_by_login("octocat").await.unwrap().unwrap();
+    let has_it = |db: Database| async move {
+        db.user_repos(user.user_id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.repo.repo_full_name == "org00/after-crash")
+    };
+    assert!(
+        !has_it(db.clone()).await,
+        "killed before the sync could finish"
+    );
+    assert_eq!(
+        db.delivery_counts().await.unwrap().0,
+        1,
+        "the delivery waits, stored"
+    );
+
+    install.sim.faults().latency = Duration::ZERO;
+    let mut second = serve();
+    up(client.clone()).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !has_it(db.clone()).await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the delivery was not applied after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    second.kill().await.unwrap();
+    let (pending, done, _) = db.delivery_counts().await.unwrap();
+    assert_eq!((pending, done), (0, 1));
+}

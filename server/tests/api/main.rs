@@ -20,3 +20,4 @@ mod pages;
 mod sim_admin;
 mod store_conformance;
 mod sync_engine;
+mod webhooks;
