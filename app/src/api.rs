@@ -6,15 +6,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{
-    Account, RepoPage, RepoQuery, ServerStatus, SignIn, SyncOutcome, SyncState, Viewer,
-};
-
-/// The server's version and database health.
-#[server(prefix = "/rpc", endpoint = "server_status")]
-pub async fn get_server_status() -> Result<ServerStatus, ServerFnError> {
-    Ok(crate::port::backend()?.server_status().await)
-}
+use crate::model::{Account, RepoPage, RepoQuery, SignIn, SyncOutcome, SyncState, Viewer};
 
 /// Who is signed in (if anyone), and how one signs in.
 #[server(prefix = "/rpc", endpoint = "session")]
@@ -35,7 +27,7 @@ pub async fn get_sync_state() -> Result<SyncState, ServerFnError> {
 }
 
 /// A page of the signed-in user's repositories.
-#[server(prefix = "/rpc", endpoint = "repos")]
+#[server(prefix = "/rpc", endpoint = "repos", input = server_fn::codec::Json)]
 pub async fn list_repos(query: RepoQuery) -> Result<RepoPage, ServerFnError> {
     let backend = crate::port::backend()?;
     backend

@@ -7,6 +7,7 @@
 
 pub mod api;
 mod bundle;
+pub mod codec;
 pub mod components;
 mod live;
 pub mod model;

@@ -26,7 +26,7 @@ pub fn listen(on_event: impl Fn(LiveEvent) + 'static) {
             if let Some(event) = event
                 .data()
                 .as_string()
-                .and_then(|data| serde_json::from_str::<LiveEvent>(&data).ok())
+                .and_then(|data| LiveEvent::parse(&data))
             {
                 on_event(event);
             }

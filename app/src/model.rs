@@ -22,19 +22,6 @@ impl DatabaseKind {
     }
 }
 
-/// The server's own health, as the dashboard shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServerStatus {
-    /// The server's version (the workspace version).
-    pub version: String,
-    /// The database engine in use.
-    pub database: DatabaseKind,
-    /// Whether the database answered just now.
-    pub database_reachable: bool,
-    /// How many schema migrations the database has applied.
-    pub migrations_applied: u32,
-}
-
 /// The signed-in person, as the header shows them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Viewer {
@@ -100,6 +87,8 @@ pub struct SyncState {
     pub failure: Option<Failure>,
     /// The forge's name, for messages.
     pub forge: String,
+    /// What the latest run changed, if it succeeded.
+    pub summary: Option<Summary>,
 }
 
 /// The user's rights on a repository, the highest that applies.
@@ -188,29 +177,89 @@ pub struct Account {
     pub server_url: String,
 }
 
-/// What an open dashboard hears about its user's syncs (server-sent events).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+/// What an open dashboard hears about its user's syncs (server-sent events). Events only say
+/// *that* something happened (and how far a listing got); the page then reads the state it
+/// shows through the same server function it rendered with. One short line each — `started`,
+/// `progress 4 12` (`-` for an unknown total), `finished`, `failed`, `changed`, `idle` — so the
+/// WASM needs no JSON decoder of its own for them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LiveEvent {
-    /// Sent when the page connects while no sync runs: the state to start from (a sync may
-    /// have ended between the page's render and its connection).
-    Idle {
-        synced: i64,
-    },
+    /// Sent when the page connects while no sync runs: re-read the state (a sync may have ended
+    /// between the page's render and its connection).
+    Idle,
     Started,
     Progress {
         done: u32,
         total: Option<u32>,
     },
-    Finished {
-        summary: Summary,
-        synced: i64,
-    },
-    Failed {
-        failure: Failure,
-    },
+    Finished,
+    Failed,
     /// Repositories changed without a sync (a webhook renamed or removed one): reload the list.
     Changed,
+}
+
+impl LiveEvent {
+    /// The event's line.
+    pub fn to_line(self) -> String {
+        match self {
+            LiveEvent::Idle => "idle".into(),
+            LiveEvent::Started => "started".into(),
+            LiveEvent::Progress { done, total } => match total {
+                Some(total) => format!("progress {done} {total}"),
+                None => format!("progress {done} -"),
+            },
+            LiveEvent::Finished => "finished".into(),
+            LiveEvent::Failed => "failed".into(),
+            LiveEvent::Changed => "changed".into(),
+        }
+    }
+
+    /// Reads a line written by [`LiveEvent::to_line`].
+    pub fn parse(line: &str) -> Option<LiveEvent> {
+        let mut words = line.split_whitespace();
+        let event = match words.next()? {
+            "idle" => LiveEvent::Idle,
+            "started" => LiveEvent::Started,
+            "progress" => LiveEvent::Progress {
+                done: words.next()?.parse().ok()?,
+                total: words.next()?.parse().ok(),
+            },
+            "finished" => LiveEvent::Finished,
+            "failed" => LiveEvent::Failed,
+            "changed" => LiveEvent::Changed,
+            _ => return None,
+        };
+        Some(event)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_events_round_trip_as_lines() {
+        for event in [
+            LiveEvent::Idle,
+            LiveEvent::Started,
+            LiveEvent::Progress {
+                done: 4,
+                total: Some(12),
+            },
+            LiveEvent::Progress {
+                done: 1,
+                total: None,
+            },
+            LiveEvent::Finished,
+            LiveEvent::Failed,
+            LiveEvent::Changed,
+        ] {
+            assert_eq!(LiveEvent::parse(&event.to_line()), Some(event));
+        }
+        assert_eq!(LiveEvent::parse("progress x 1"), None);
+        assert_eq!(LiveEvent::parse("reboot"), None);
+        assert_eq!(LiveEvent::parse(""), None);
+    }
 }
 
 /// How the Synchronize button's call ended.

@@ -10,15 +10,11 @@ use std::sync::Arc;
 use http::request::Parts;
 use leptos::prelude::{use_context, ServerFnError};
 
-use crate::model::{
-    Account, RepoPage, RepoQuery, ServerStatus, SignIn, SyncOutcome, SyncState, Viewer,
-};
+use crate::model::{Account, RepoPage, RepoQuery, SignIn, SyncOutcome, SyncState, Viewer};
 
 /// What the UI asks of the server. Errors are messages fit to show.
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
-    /// The server's version and database health.
-    async fn server_status(&self) -> ServerStatus;
     /// How visitors sign in.
     fn sign_in(&self) -> SignIn;
     /// The signed-in user of this request, if any.

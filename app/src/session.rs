@@ -9,11 +9,11 @@ use crate::{
 };
 
 /// `(viewer, how to sign in)`, rendered on the server and hydrated.
-pub type SessionResource = Resource<Result<(Option<Viewer>, SignIn), ServerFnError>>;
+pub type SessionResource = crate::codec::Loaded<Result<(Option<Viewer>, SignIn), ServerFnError>>;
 
 /// Creates the session resource and provides it to the app.
 pub fn provide_session() {
-    let session: SessionResource = Resource::new(|| (), |_| get_session());
+    let session: SessionResource = crate::codec::load(|| (), |_| get_session());
     provide_context(session);
 }
 

@@ -7,17 +7,8 @@ test("the dashboard is rendered on the server and hydrates", async ({ page, cons
   await expect(page.getByRole("link", { name: "Reposync" })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Repositories", exact: true })).toBeVisible();
   await expect(page.getByRole("link", { name: "Sign in with GitHub" })).toBeVisible();
-  await expect(page.getByTestId("database-status")).toHaveText(/SQLite · reachable · \d+ migrations? applied/);
-
   // Only the WASM sets this, in an effect that never runs on the server.
   await expect(page.locator("[data-hydrated]")).toHaveAttribute("data-hydrated", "true");
-
-  // The click runs in the browser and calls the server function again.
-  const answer = page.waitForResponse((r) => r.url().includes("/rpc/server_status") && r.ok());
-  await page.getByRole("button", { name: "Check again" }).click();
-  await answer;
-  await expect(page.getByTestId("check-count")).toHaveText("Checked 2 times");
-  await expect(page.getByTestId("server-version")).toHaveText(/^\d+\.\d+\.\d+/);
   expect(consoleProblems).toEqual([]);
 });
 

@@ -2,6 +2,5 @@
 
 pub mod header;
 pub mod repo_list;
-pub mod server_status;
 pub mod sign_in;
 pub mod sync_panel;

@@ -45,10 +45,10 @@ fn query_of(params: &ParamsMap) -> RepoQuery {
 pub fn RepoList(version: RwSignal<u32>) -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(query_of));
-    let repos = Resource::new(move || (query.get(), version.get()), |(q, _)| list_repos(q));
+    let repos = crate::codec::load(move || (query.get(), version.get()), |(q, _)| list_repos(q));
     // The namespaces change only with a sync or the archived switch, so the select is not
     // re-rendered (and loses no focus) while someone picks from it.
-    let namespaces = Resource::new(
+    let namespaces = crate::codec::load(
         move || (query.with(|q| q.archived), version.get()),
         |(archived, _)| {
             list_repos(RepoQuery {

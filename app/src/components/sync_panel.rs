@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::{
-    api::Synchronize,
+    api::{get_sync_state, Synchronize},
     live,
     model::{Failure, FailureKind, LiveEvent, Summary, SyncOutcome, SyncState},
     wording,
@@ -44,15 +44,34 @@ impl Live {
         self.failure.set(Some(failure));
     }
 
+    /// Takes the state as the server has it now (after an event said it changed).
+    fn refresh(self, show_summary: bool) {
+        leptos::task::spawn_local(async move {
+            let Ok(state) = get_sync_state().await else {
+                return;
+            };
+            self.now.update(|now| *now = (*now).max(state.now));
+            self.syncing.set(state.syncing);
+            if !state.syncing {
+                self.progress.set(None);
+            }
+            // A finished sync may have changed the list even within the same second.
+            if show_summary || state.synced != self.synced.get_untracked() {
+                self.synced.set(state.synced);
+                self.version.update(|v| *v += 1);
+            }
+            self.failure.set(state.failure);
+            if show_summary {
+                self.summary.set(state.summary);
+            }
+        });
+    }
+
     fn hear(self, event: LiveEvent) {
         match event {
-            LiveEvent::Idle { synced } => {
-                if self.syncing.get_untracked() || synced != self.synced.get_untracked() {
-                    self.syncing.set(false);
-                    self.progress.set(None);
-                    self.synced.set(synced);
-                    self.now.update(|now| *now = (*now).max(synced));
-                    self.version.update(|v| *v += 1);
+            LiveEvent::Idle => {
+                if self.syncing.get_untracked() {
+                    self.refresh(false);
                 }
             }
             LiveEvent::Started => {
@@ -63,8 +82,8 @@ impl Live {
                 self.syncing.set(true);
                 self.progress.set(Some((done, total)));
             }
-            LiveEvent::Finished { summary, synced } => self.finished(summary, synced),
-            LiveEvent::Failed { failure } => self.failed(failure),
+            LiveEvent::Finished => self.refresh(true),
+            LiveEvent::Failed => self.refresh(false),
             LiveEvent::Changed => self.version.update(|v| *v += 1),
         }
     }
@@ -83,15 +102,20 @@ pub fn SyncPanel(state: SyncState, version: RwSignal<u32>) -> impl IntoView {
     };
     let forge = StoredValue::new(state.forge.clone());
     let stale_after = state.stale_after;
-    let action = ServerAction::<Synchronize>::new();
+    // Whether this page's own Synchronize call is in flight (a plain signal and a spawned call:
+    // an action's machinery would cost the bundle more than it gives here).
+    let pending = RwSignal::new(false);
 
     // Effects run only in the browser: the clock ticks and events arrive after hydration.
     Effect::new(move |_| {
         set_interval(move || live.now.update(|n| *n += 5), Duration::from_secs(5));
         live::listen(move |event| live.hear(event));
     });
-    Effect::new(move |_| {
-        if let Some(result) = action.value().get() {
+    let synchronize = move || {
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            let result = crate::api::synchronize().await;
+            pending.set(false);
             match result {
                 Ok(SyncOutcome::Done { summary, synced }) => live.finished(summary, synced),
                 Ok(SyncOutcome::Failed(failure)) => live.failed(failure),
@@ -101,10 +125,10 @@ pub fn SyncPanel(state: SyncState, version: RwSignal<u32>) -> impl IntoView {
                     at: live.now.get_untracked(),
                 }),
             }
-        }
-    });
+        });
+    };
 
-    let busy = move || live.syncing.get() || action.pending().get();
+    let busy = move || live.syncing.get() || pending.get();
     let stale = move || {
         let synced = live.synced.get();
         synced > 0 && live.now.get() - synced >= stale_after
@@ -136,7 +160,18 @@ pub fn SyncPanel(state: SyncState, version: RwSignal<u32>) -> impl IntoView {
                     {move || wording::synced_line(live.synced.get(), live.now.get())}
                     {move || stale().then(|| view! { <span class="badge stale-badge">" stale"</span> })}
                 </p>
-                <ActionForm action>
+                // A plain form: without JavaScript it posts to the server function, which syncs
+                // and redirects back; with it, the submit is taken over and the page stays.
+                <form
+                    method="post"
+                    action={<Synchronize as ServerFn>::PATH}
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        if !busy() {
+                            synchronize();
+                        }
+                    }
+                >
                     <button
                         type="submit"
                         class="button"
@@ -146,7 +181,7 @@ pub fn SyncPanel(state: SyncState, version: RwSignal<u32>) -> impl IntoView {
                     >
                         {move || if busy() { "Syncing…" } else { "Synchronize" }}
                     </button>
-                </ActionForm>
+                </form>
             </div>
             <p class="sync-status" role="status" aria-live="polite" data-testid="sync-status">
                 {status}

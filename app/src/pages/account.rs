@@ -1,11 +1,11 @@
 //! The account page: personal API tokens (create one, see how to use it, revoke) and the recent
 //! sync runs with what they did or why they failed.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 
 use crate::{
-    api::{get_account, CreateToken, RevokeToken},
+    api::{create_token, get_account, revoke_token, CreateToken, RevokeToken},
     components::sign_in::SignInPanel,
     model::{Account, RunView},
     session::use_session,
@@ -34,17 +34,16 @@ pub fn AccountPage() -> impl IntoView {
 
 #[component]
 fn AccountDetails() -> impl IntoView {
-    let create = ServerAction::<CreateToken>::new();
-    let revoke = ServerAction::<RevokeToken>::new();
-    let account = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| get_account(),
-    );
+    // Bumped after a token is created or revoked: the account reloads.
+    let version = RwSignal::new(0u32);
+    // The token just created (shown once), or why it could not be.
+    let created = RwSignal::new(None::<Result<String, String>>);
+    let account = crate::codec::load(move || version.get(), |_| get_account());
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match account.await {
-                    Ok(account) => view! { <Details account create revoke/> }.into_any(),
+                    Ok(account) => view! { <Details account version created/> }.into_any(),
                     Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
             })}
@@ -55,17 +54,25 @@ fn AccountDetails() -> impl IntoView {
 #[component]
 fn Details(
     account: Account,
-    create: ServerAction<CreateToken>,
-    revoke: ServerAction<RevokeToken>,
+    version: RwSignal<u32>,
+    created: RwSignal<Option<Result<String, String>>>,
 ) -> impl IntoView {
     let server = account.server_url.clone();
-    let new_token = move || create.value().get().and_then(Result::ok);
-    let create_error = move || {
-        create
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
+    let label = NodeRef::<leptos::html::Input>::new();
+    let new_token = move || created.get().and_then(Result::ok);
+    let create_error = move || created.get().and_then(Result::err);
+    let create = move |label: String| {
+        leptos::task::spawn_local(async move {
+            let result = create_token(label).await.map_err(|e| e.to_string());
+            created.set(Some(result));
+            version.update(|v| *v += 1);
+        });
+    };
+    let revoke = move |id: i64| {
+        leptos::task::spawn_local(async move {
+            let _ = revoke_token(id).await;
+            version.update(|v| *v += 1);
+        });
     };
     view! {
         <section class="card" aria-labelledby="tokens-title">
@@ -74,11 +81,20 @@ fn Details(
                 "Scripts, bots and Drone clients use a personal token with the REST API. "
                 "A token acts as you; revoke any you no longer use."
             </p>
-            <ActionForm action=create attr:class="inline-form">
+            <form
+                method="post"
+                action={<CreateToken as ServerFn>::PATH}
+                class="inline-form"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    let label = label.get().map(|input| input.value()).unwrap_or_default();
+                    create(label);
+                }
+            >
                 <label for="token-label">"Label"</label>
-                <input id="token-label" name="label" placeholder="e.g. hook runner" maxlength="100"/>
+                <input id="token-label" name="label" placeholder="e.g. hook runner" maxlength="100" node_ref=label/>
                 <button type="submit" class="button">"Create token"</button>
-            </ActionForm>
+            </form>
             {move || create_error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             {move || new_token().map(|token| {
                 let usage = format!(
@@ -107,10 +123,17 @@ fn Details(
                                     <td>{wording::utc(t.created)}</td>
                                     <td>{if t.last_used > 0 { wording::utc(t.last_used) } else { "never".into() }}</td>
                                     <td>
-                                        <ActionForm action=revoke>
+                                        <form
+                                            method="post"
+                                            action={<RevokeToken as ServerFn>::PATH}
+                                            on:submit=move |ev| {
+                                                ev.prevent_default();
+                                                revoke(t.id);
+                                            }
+                                        >
                                             <input type="hidden" name="id" value=t.id.to_string()/>
                                             <button type="submit" class="button secondary" aria-label=format!("Revoke token {}…", t.prefix)>"Revoke"</button>
-                                        </ActionForm>
+                                        </form>
                                     </td>
                                 </tr>
                             }).collect_view()}

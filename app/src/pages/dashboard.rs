@@ -5,10 +5,7 @@ use leptos_meta::Title;
 
 use crate::{
     api::get_sync_state,
-    components::{
-        repo_list::RepoList, server_status::ServerStatusCard, sign_in::SignInPanel,
-        sync_panel::SyncPanel,
-    },
+    components::{repo_list::RepoList, sign_in::SignInPanel, sync_panel::SyncPanel},
     session::use_session,
 };
 
@@ -35,7 +32,6 @@ pub fn Dashboard() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <ServerStatusCard/>
         </div>
     }
 }
@@ -43,7 +39,7 @@ pub fn Dashboard() -> impl IntoView {
 /// A signed-in user's sync panel and repository list.
 #[component]
 fn Workspace() -> impl IntoView {
-    let state = Resource::new(|| (), |_| get_sync_state());
+    let state = crate::codec::load(|| (), |_| get_sync_state());
     let version = RwSignal::new(0u32);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

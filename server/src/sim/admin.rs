@@ -45,6 +45,9 @@ async fn deliver(state: &SimState, events: Vec<SimEvent>) {
     let Some(target) = state.webhook() else {
         return;
     };
+    if state.faults().hold_webhooks {
+        return;
+    }
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     let client = CLIENT.get_or_init(|| {
         reqwest::Client::builder()
@@ -273,6 +276,7 @@ struct FaultsBody {
     proxy_429_next: Option<u32>,
     proxy_retry_after_s: Option<u64>,
     forbid_next: Option<u32>,
+    hold_webhooks: Option<bool>,
     revoke_tokens_of: Option<String>,
 }
 
@@ -293,6 +297,7 @@ async fn set_faults(State(state): State<SimState>, Json(body): Json<FaultsBody>)
         proxy_429_next: body.proxy_429_next.unwrap_or(0),
         proxy_retry_after_s: body.proxy_retry_after_s.unwrap_or(1),
         forbid_next: body.forbid_next.unwrap_or(0),
+        hold_webhooks: body.hold_webhooks.unwrap_or(false),
     };
     StatusCode::NO_CONTENT.into_response()
 }

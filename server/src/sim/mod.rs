@@ -305,6 +305,8 @@ pub struct Faults {
     pub forbid_next: u32,
     /// Every listing page links to a next one, even past the end (a paging bug).
     pub endless_next: bool,
+    /// Changes deliver no webhooks (as a forge without a hook, or one whose hook is down).
+    pub hold_webhooks: bool,
     /// Requests a token may make per window; `None` means unlimited.
     pub rate_limit: Option<u32>,
     /// When an exhausted limit resets, from the moment it ran out.

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use app::{
     model::{
-        Account, Failure, FailureKind, RepoPage, RepoQuery, RunView, ServerStatus, SignIn, Summary,
-        SyncOutcome, SyncState, TokenView, Viewer,
+        Account, Failure, FailureKind, RepoPage, RepoQuery, RunView, SignIn, Summary, SyncOutcome,
+        SyncState, TokenView, Viewer,
     },
     port::Backend,
 };
@@ -46,6 +46,16 @@ pub fn summary_of(report: &SyncReport) -> Summary {
     }
 }
 
+fn summary_of_run(run: &RunRecord) -> Summary {
+    Summary {
+        listed: run.run_listed,
+        added: run.run_added,
+        updated: run.run_updated,
+        renamed: run.run_renamed,
+        revoked: run.run_revoked,
+    }
+}
+
 fn failure_kind(kind: &str, retry_at: i64) -> FailureKind {
     match kind {
         "login_expired" | "login_required" => FailureKind::LoginExpired,
@@ -82,22 +92,6 @@ fn viewer_of(user: &User) -> Viewer {
 
 #[async_trait::async_trait]
 impl Backend for ServerBackend {
-    async fn server_status(&self) -> ServerStatus {
-        let db = &self.state.db;
-        let database_reachable = db.is_reachable().await;
-        let migrations_applied = if database_reachable {
-            db.migrations_applied().await.unwrap_or(0)
-        } else {
-            0
-        };
-        ServerStatus {
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            database: db.kind(),
-            database_reachable,
-            migrations_applied,
-        }
-    }
-
     fn sign_in(&self) -> SignIn {
         let services = &self.state.services;
         SignIn {
@@ -130,6 +124,10 @@ impl Backend for ServerBackend {
                 || last.first().is_some_and(|r| r.run_outcome == "running"),
             failure: last.first().and_then(failure_of_run),
             forge: self.state.services.signin.forge_name().into(),
+            summary: last
+                .first()
+                .filter(|r| r.run_outcome == "success" || r.run_outcome == "empty_ignored")
+                .map(summary_of_run),
         })
     }
 
@@ -197,13 +195,7 @@ impl Backend for ServerBackend {
                     } else {
                         0
                     },
-                    summary: Summary {
-                        listed: r.run_listed,
-                        added: r.run_added,
-                        updated: r.run_updated,
-                        renamed: r.run_renamed,
-                        revoked: r.run_revoked,
-                    },
+                    summary: summary_of_run(r),
                 })
                 .collect(),
             server_url: self

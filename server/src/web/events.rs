@@ -12,14 +12,10 @@ use axum::{
 use futures::{stream, Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{
-    auth::Caller,
-    backend::{failure_of, summary_of},
-    AppState,
-};
+use super::{auth::Caller, AppState};
 use crate::sync::SyncEvent;
 
-fn live(event: SyncEvent) -> LiveEvent {
+fn live(event: &SyncEvent) -> LiveEvent {
     match event {
         SyncEvent::Started { .. } => LiveEvent::Started,
         SyncEvent::Progress {
@@ -27,22 +23,17 @@ fn live(event: SyncEvent) -> LiveEvent {
             pages_total,
             ..
         } => LiveEvent::Progress {
-            done: pages_done,
-            total: pages_total,
+            done: *pages_done,
+            total: *pages_total,
         },
-        SyncEvent::Finished { report, .. } => LiveEvent::Finished {
-            summary: summary_of(&report),
-            synced: crate::store::now_s(),
-        },
-        SyncEvent::Failed { error, .. } => LiveEvent::Failed {
-            failure: failure_of(&error),
-        },
+        SyncEvent::Finished { .. } => LiveEvent::Finished,
+        SyncEvent::Failed { .. } => LiveEvent::Failed,
         SyncEvent::Changed { .. } => LiveEvent::Changed,
     }
 }
 
-fn message(event: &LiveEvent) -> Event {
-    Event::default().data(serde_json::to_string(event).unwrap_or_default())
+fn message(event: LiveEvent) -> Event {
+    Event::default().data(event.to_line())
 }
 
 /// The caller's sync events, as long as the connection lasts.
@@ -54,21 +45,13 @@ pub async fn events(
     let engine = &state.services.engine;
     // Subscribe first, then read the state: nothing can fall between the two.
     let receiver = engine.subscribe();
-    let idle = if engine.is_syncing(user_id) {
-        None
-    } else {
-        let synced = match state.db.user_by_id(user_id).await {
-            Ok(Some(user)) => user.user_synced,
-            _ => caller.user.user_synced,
-        };
-        Some(LiveEvent::Idle { synced })
-    };
-    let first = stream::iter(idle.map(|event| Ok(message(&event))));
+    let idle = (!engine.is_syncing(user_id)).then_some(LiveEvent::Idle);
+    let first = stream::iter(idle.map(|event| Ok(message(event))));
     let stream = stream::unfold(receiver, move |mut receiver| async move {
         loop {
             match receiver.recv().await {
                 Ok(event) if event.user_id() == user_id => {
-                    return Some((Ok(message(&live(event))), receiver));
+                    return Some((Ok(message(live(&event))), receiver));
                 }
                 Ok(_) => continue,
                 // A slow reader missed some progress; the next event carries the state on.

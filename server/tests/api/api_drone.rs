@@ -439,7 +439,7 @@ async fn refused_requests_change_nothing() {
         ("sec-fetch-site", "same-site"),
         ("origin", "https://evil.example"),
     ] {
-        for path in ["/api/user/repos", "/api/user/token", "/rpc/server_status"] {
+        for path in ["/api/user/repos", "/api/user/token", "/rpc/synchronize"] {
             let response = client
                 .post(url(path))
                 .header("cookie", &cookie)

@@ -25,14 +25,6 @@ impl TestApp {
             .await
             .expect("request sent")
     }
-
-    pub async fn post(&self, path: &str) -> reqwest::Response {
-        self.client
-            .post(format!("{}{path}", self.address))
-            .send()
-            .await
-            .expect("request sent")
-    }
 }
 
 /// A `Set-Cookie` header of `response` for cookie `name`, whole (`name=value; Path=…; …`).
