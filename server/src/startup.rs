@@ -241,7 +241,12 @@ fn router(state: AppState, ceiling: Option<bytes::Bytes>) -> Router {
             state.clone(),
             web::auth::same_origin,
         ))
-        .layer(TraceLayer::new_for_http())
+        // Spans name the path, never the query: `?access_token=` must not reach a log.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+                tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+            }),
+        )
         .with_state(state)
 }
 

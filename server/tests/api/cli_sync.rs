@@ -464,3 +464,46 @@ async fn a_webhook_received_before_a_crash_is_applied_after_restart() {
     let (pending, done, _) = db.delivery_counts().await.unwrap();
     assert_eq!((pending, done), (0, 1));
 }
+
+/// Even at debug level, a token in the query string never reaches the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_in_query_strings_stay_out_of_the_log() {
+    let install = Install::new(None).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = install
+        .command(&["serve"])
+        .env("REPOSYNC_ADDR", format!("127.0.0.1:{port}"))
+        .env("REPOSYNC_LOG", "debug")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/api/user?access_token=rs_do-not-log-this-token");
+    let mut status = None;
+    for _ in 0..200 {
+        if let Ok(response) = client.get(&url).send().await {
+            status = Some(response.status());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(status, Some(reqwest::StatusCode::UNAUTHORIZED));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    server.start_kill().unwrap();
+    let output = server.wait_with_output().await.unwrap();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(log.contains("/api/user"), "the request is logged: {log}");
+    assert!(
+        !log.contains("do-not-log-this-token"),
+        "the token leaked into the log"
+    );
+}
