@@ -19,6 +19,9 @@ use crate::{
 };
 use bootstrap::UserSpec;
 
+/// The longest label a token may carry.
+pub const MAX_LABEL: usize = 100;
+
 /// Why an account operation was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -65,13 +68,24 @@ impl Accounts {
 
     /// Creates an account; a machine account gets its first API token, returned once.
     pub async fn create(&self, new: &NewAccount) -> Result<(User, Option<String>), AccountError> {
+        let user = self.insert(new).await?;
+        let token = if new.machine {
+            Some(self.issue_token(user.user_id, "machine account").await?.0)
+        } else {
+            None
+        };
+        Ok((user, token))
+    }
+
+    /// Checks and stores a new account, issuing nothing.
+    async fn insert(&self, new: &NewAccount) -> Result<User, AccountError> {
         if !bootstrap::valid_login(&new.login) {
             return Err(AccountError::InvalidLogin(new.login.clone()));
         }
         if self.db.user_by_login(&new.login).await?.is_some() {
             return Err(AccountError::Exists(new.login.clone()));
         }
-        let user = self
+        Ok(self
             .db
             .create_user(&NewUser {
                 login: new.login.clone(),
@@ -82,13 +96,7 @@ impl Accounts {
                 token: new.forge_token.as_deref().map(|t| self.secrets.seal(t)),
                 ..NewUser::default()
             })
-            .await?;
-        let token = if new.machine {
-            Some(self.issue_token(user.user_id, "machine account").await?.0)
-        } else {
-            None
-        };
-        Ok((user, token))
+            .await?)
     }
 
     /// Applies `REPOSYNC_USER_CREATE`: creates the user unless they exist, and registers the
@@ -97,23 +105,16 @@ impl Accounts {
         let user = match self.db.user_by_login(&spec.login).await? {
             Some(user) => user,
             None => {
-                let new = NewAccount {
-                    login: spec.login.clone(),
-                    email: spec.email.clone(),
-                    admin: spec.admin,
-                    machine: spec.machine,
-                    ..NewAccount::default()
-                };
-                // A bootstrap token replaces the machine account's generated one.
-                let (user, _) = self
-                    .create(&NewAccount {
-                        machine: false,
-                        ..new
+                // The spec's token, not a generated one, is a bootstrapped machine's token.
+                let user = self
+                    .insert(&NewAccount {
+                        login: spec.login.clone(),
+                        email: spec.email.clone(),
+                        admin: spec.admin,
+                        machine: spec.machine,
+                        ..NewAccount::default()
                     })
                     .await?;
-                if spec.machine {
-                    self.db.set_user_machine(user.user_id, true).await?;
-                }
                 tracing::info!(login = %user.user_login, admin = spec.admin, "created the REPOSYNC_USER_CREATE user");
                 user
             }
@@ -132,6 +133,14 @@ impl Accounts {
             }
         }
         Ok(user)
+    }
+
+    /// A token label as given, trimmed, if it is acceptable: at most [`MAX_LABEL`] printable
+    /// characters.
+    pub fn valid_label(label: &str) -> Option<&str> {
+        let label = label.trim();
+        (label.chars().count() <= MAX_LABEL && !label.chars().any(char::is_control))
+            .then_some(label)
     }
 
     /// A new personal API token for `user_id`: the token (shown once) and its record.

@@ -27,7 +27,7 @@ pub fn generate(prefix: &str) -> String {
 
 /// The stored digest of `secret` (hex SHA-256).
 pub fn digest(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
+    digest_bytes(secret.as_bytes())
 }
 
 /// Hex SHA-256 of arbitrary bytes (a webhook body without a delivery id).

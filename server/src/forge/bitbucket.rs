@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
+    http::path_segment,
     http::{HttpClient, Reply},
     oauth::OAuthEndpoints,
     paging::{self, auth_headers},
@@ -63,7 +64,7 @@ impl Bitbucket {
         token: &str,
         slug: &str,
     ) -> Result<(Vec<ForgeRepo>, ListingStats), ForgeError> {
-        let ws = segment(slug);
+        let ws = path_segment(slug);
         let repos_url = format!(
             "{}/2.0/repositories/{ws}?role=member&pagelen={PER_PAGE}",
             self.api
@@ -107,13 +108,6 @@ impl Bitbucket {
             .collect();
         Ok((repos, stats))
     }
-}
-
-/// A path segment, escaped.
-fn segment(raw: &str) -> String {
-    url::form_urlencoded::byte_serialize(raw.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
 }
 
 /// Bitbucket Cloud's OAuth endpoints, on `https://bitbucket.org` (or on another forge URL,

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
+    http::path_segment,
     http::{HttpClient, Reply},
     oauth::OAuthEndpoints,
     paging::{self, auth_headers},
@@ -88,8 +89,8 @@ impl BitbucketDc {
         let url = format!(
             "{}/rest/api/1.0/projects/{}/repos/{}/default-branch",
             self.base,
-            segment(&repo.project.key),
-            segment(&repo.slug)
+            path_segment(&repo.project.key),
+            path_segment(&repo.slug)
         );
         match self.http.get(&url, Self::headers(token)?).await {
             Ok(reply) => {
@@ -104,12 +105,6 @@ impl BitbucketDc {
             Err(error) => Err(error),
         }
     }
-}
-
-fn segment(raw: &str) -> String {
-    url::form_urlencoded::byte_serialize(raw.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
 }
 
 /// Data Center's OAuth 2 endpoints (7.20+).
@@ -144,7 +139,7 @@ impl Forge for BitbucketDc {
         let reply = self
             .http
             .get(
-                &format!("{}/rest/api/1.0/users/{}", self.base, segment(&slug)),
+                &format!("{}/rest/api/1.0/users/{}", self.base, path_segment(&slug)),
                 Self::headers(token)?,
             )
             .await?;

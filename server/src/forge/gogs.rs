@@ -11,8 +11,8 @@ use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
 use super::{
-    http::HttpClient, paging::auth_headers, Forge, ForgeError, ForgeRepo, ForgeUser, Listing,
-    ListingStats, PageCache, Perm, Visibility,
+    http::path_segment, http::HttpClient, paging::auth_headers, Forge, ForgeError, ForgeRepo,
+    ForgeUser, Listing, ListingStats, PageCache, Perm, Visibility,
 };
 
 /// A Gogs API client.
@@ -58,13 +58,6 @@ pub fn api_url(forge_url: &str) -> String {
     format!("{}/api/v1", forge_url.trim_end_matches('/'))
 }
 
-/// A path segment, escaped.
-fn segment(raw: &str) -> String {
-    url::form_urlencoded::byte_serialize(raw.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
-}
-
 #[async_trait::async_trait]
 impl Forge for Gogs {
     fn name(&self) -> &'static str {
@@ -94,7 +87,7 @@ impl Forge for Gogs {
         let basic =
             base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
         let headers = auth_headers("Basic", &basic, "application/json")?;
-        let url = format!("{}/users/{}/tokens", self.api, segment(username));
+        let url = format!("{}/users/{}/tokens", self.api, path_segment(username));
         let reply = self.http.get(&url, headers.clone()).await?;
         let tokens: Vec<GgToken> = serde_json::from_slice(&reply.body)
             .map_err(|e| ForgeError::Malformed(format!("token list: {e}")))?;
@@ -126,7 +119,7 @@ impl Forge for Gogs {
         for org in &orgs {
             let listed: Vec<GgRepo> = self
                 .get(
-                    &format!("/orgs/{}/repos", segment(&org.username)),
+                    &format!("/orgs/{}/repos", path_segment(&org.username)),
                     token,
                     &mut org_stats,
                 )
@@ -143,8 +136,8 @@ impl Forge for Gogs {
                 let mut one = ListingStats::default();
                 let path = format!(
                     "/repos/{}/{}",
-                    segment(&repo.owner_login()),
-                    segment(&repo.name)
+                    path_segment(&repo.owner_login()),
+                    path_segment(&repo.name)
                 );
                 let exact: GgRepo = self.get(&path, token, &mut one).await?;
                 Ok::<_, ForgeError>((exact, one))

@@ -53,6 +53,13 @@ impl Reply {
     }
 }
 
+/// `raw` escaped for use as one URL path segment (an owner, a repository, a user name).
+pub fn path_segment(raw: &str) -> String {
+    url::form_urlencoded::byte_serialize(raw.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
 /// A reqwest client with the shared policy.
 #[derive(Clone, Debug)]
 pub struct HttpClient {

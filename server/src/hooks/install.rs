@@ -5,7 +5,11 @@
 use reqwest::header::HeaderMap;
 use serde_json::json;
 
-use crate::forge::{http::HttpClient, paging::auth_headers, ForgeError, ForgeKind};
+use crate::forge::{
+    http::{path_segment, HttpClient},
+    paging::auth_headers,
+    ForgeError, ForgeKind,
+};
 
 /// What `install` did.
 #[derive(Debug, PartialEq, Eq)]
@@ -29,12 +33,6 @@ fn headers(kind: ForgeKind, token: &str) -> Result<HeaderMap, ForgeError> {
     }
 }
 
-fn segment(raw: &str) -> String {
-    url::form_urlencoded::byte_serialize(raw.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
-}
-
 /// Registers the webhook for organisation (group, workspace, project) `org`.
 pub async fn install(
     kind: ForgeKind,
@@ -47,7 +45,7 @@ pub async fn install(
     let api = api.trim_end_matches('/');
     let (url, body) = match kind {
         ForgeKind::Github => (
-            format!("{api}/orgs/{}/hooks", segment(org)),
+            format!("{api}/orgs/{}/hooks", path_segment(org)),
             json!({
                 "name": "web",
                 "active": true,
@@ -56,7 +54,7 @@ pub async fn install(
             }),
         ),
         ForgeKind::Gitea | ForgeKind::Forgejo => (
-            format!("{api}/orgs/{}/hooks", segment(org)),
+            format!("{api}/orgs/{}/hooks", path_segment(org)),
             json!({
                 "type": if kind == ForgeKind::Gitea { "gitea" } else { "forgejo" },
                 "active": true,

@@ -183,12 +183,6 @@ impl Database {
             .await?))
     }
 
-    pub async fn set_user_machine(&self, user_id: i64, machine: bool) -> Result<(), StoreError> {
-        let sql = "UPDATE users SET user_machine = $1, user_updated = $2 WHERE user_id = $3";
-        with_pool!(self, pool => sqlx::query(sql).bind(machine).bind(now_s()).bind(user_id).execute(pool).await.map(drop)?);
-        Ok(())
-    }
-
     /// Deletes a user with their permissions, tokens, sessions and run records; the
     /// repositories stay for the other users. `false` when there was no such user.
     pub async fn delete_user(&self, user_id: i64) -> Result<bool, StoreError> {

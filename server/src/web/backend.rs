@@ -14,6 +14,7 @@ use axum::http::request::Parts;
 
 use super::{auth::session_user, repo_list, AppState};
 use crate::{
+    accounts::{Accounts, MAX_LABEL},
     store::{runs::RunRecord, users::User},
     sync::{SyncError, SyncReport, Trigger},
 };
@@ -211,10 +212,8 @@ impl Backend for ServerBackend {
 
     async fn create_token(&self, request: &Parts, label: String) -> Result<String, String> {
         let user = self.user(request).await?;
-        let label = label.trim();
-        if label.chars().count() > 100 || label.chars().any(char::is_control) {
-            return Err("A label is at most 100 printable characters.".into());
-        }
+        let label = Accounts::valid_label(&label)
+            .ok_or_else(|| format!("A label is at most {MAX_LABEL} printable characters."))?;
         let (token, _) = self
             .state
             .services

@@ -100,11 +100,7 @@ fn malformed_settings_are_refused_before_starting() {
 #[test]
 fn serve_stops_cleanly_on_sigterm() {
     let data = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::helpers::free_port();
     let mut child = Command::new(BIN)
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .env("REPOSYNC_DATA_DIR", data.path())

@@ -10,7 +10,7 @@ use server::{
 use tempfile::TempDir;
 use tokio::process::Command;
 
-use crate::helpers::fresh_postgres_database;
+use crate::helpers::{free_port, fresh_postgres_database, until_listening};
 
 const BIN: &str = env!("CARGO_BIN_EXE_reposync");
 
@@ -373,11 +373,7 @@ async fn a_webhook_received_before_a_crash_is_applied_after_restart() {
     let install = Install::new(None).await;
     install.user("octocat", 3).await;
     stdout(&install.run(&["sync", "--user", "octocat"]).await);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let serve = || {
         install
             .command(&["serve"])
@@ -387,22 +383,8 @@ async fn a_webhook_received_before_a_crash_is_applied_after_restart() {
             .unwrap()
     };
     let client = reqwest::Client::new();
-    let up = |client: reqwest::Client| async move {
-        for _ in 0..200 {
-            if client
-                .get(format!("http://127.0.0.1:{port}/healthz"))
-                .send()
-                .await
-                .is_ok()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("the server did not start");
-    };
     let mut first = serve();
-    up(client.clone()).await;
+    until_listening(port).await;
 
     let repo = {
         let mut world = install.sim.world();
@@ -451,7 +433,7 @@ async fn a_webhook_received_before_a_crash_is_applied_after_restart() {
 
     install.sim.faults().latency = Duration::ZERO;
     let mut second = serve();
-    up(client.clone()).await;
+    until_listening(port).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while !has_it(db.clone()).await {
         assert!(
@@ -469,11 +451,7 @@ async fn a_webhook_received_before_a_crash_is_applied_after_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_in_query_strings_stay_out_of_the_log() {
     let install = Install::new(None).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut server = install
         .command(&["serve"])
         .env("REPOSYNC_ADDR", format!("127.0.0.1:{port}"))
@@ -484,14 +462,8 @@ async fn tokens_in_query_strings_stay_out_of_the_log() {
         .unwrap();
     let client = reqwest::Client::new();
     let url = format!("http://127.0.0.1:{port}/api/user?access_token=rs_do-not-log-this-token");
-    let mut status = None;
-    for _ in 0..200 {
-        if let Ok(response) = client.get(&url).send().await {
-            status = Some(response.status());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    until_listening(port).await;
+    let status = client.get(&url).send().await.ok().map(|r| r.status());
     assert_eq!(status, Some(reqwest::StatusCode::UNAUTHORIZED));
     tokio::time::sleep(Duration::from_millis(200)).await;
     server.start_kill().unwrap();

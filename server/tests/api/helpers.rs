@@ -321,3 +321,27 @@ pub fn test_policy() -> server::forge::http::Policy {
         max_rate_wait: std::time::Duration::ZERO,
     }
 }
+
+/// A loopback port nobody listens on (for a server process a test starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until a server process answers `/healthz` on `port`, or fails after 5 s.
+pub async fn until_listening(port: u16) {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        let health = client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send();
+        if health.await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the server on port {port} did not start");
+}

@@ -13,14 +13,13 @@ use super::{
     params, Params,
 };
 use crate::{
+    accounts::{Accounts, MAX_LABEL},
     sync::{Freshness, Trigger},
     web::{auth::Caller, error::ApiError, AppState},
 };
 
 /// How many runs `/api/user/syncs` returns.
 const RECENT_SYNCS: i64 = 50;
-/// The longest label a token may carry.
-const MAX_LABEL: usize = 100;
 
 /// The caller.
 #[utoipa::path(get, path = "/api/user", tag = "user",
@@ -139,12 +138,12 @@ pub async fn create_token(
     caller: Caller,
 ) -> Result<Json<NewTokenJson>, ApiError> {
     let query = params(query)?;
-    let label = query.get("label").map(|l| l.trim()).unwrap_or("");
-    if label.chars().count() > MAX_LABEL || label.chars().any(char::is_control) {
-        return Err(ApiError::bad_request(format!(
-            "`label` must be at most {MAX_LABEL} printable characters"
-        )));
-    }
+    let label =
+        Accounts::valid_label(query.get("label").map_or("", String::as_str)).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "`label` must be at most {MAX_LABEL} printable characters"
+            ))
+        })?;
     let (token, record) = state
         .services
         .accounts
