@@ -262,6 +262,71 @@ async fn bitbucket_data_center_lifecycle() {
     lifecycle(ForgeKind::BitbucketDc, false, true).await;
 }
 
+/// A transfer to another owner moves the row by forge id, on every forge whose webhooks say so.
+#[tokio::test]
+async fn transfers_move_the_row_by_forge_id() {
+    for kind in [
+        ForgeKind::Github,
+        ForgeKind::Gitlab,
+        ForgeKind::Bitbucket,
+        ForgeKind::BitbucketDc,
+    ] {
+        let scene = Scene::new(kind).await;
+        let web = scene
+            .sim
+            .world()
+            .repos
+            .values()
+            .find(|r| r.name == "web")
+            .unwrap()
+            .id;
+        let uid = scene
+            .app
+            .db
+            .repo_by_full_name("acme/web")
+            .await
+            .unwrap()
+            .unwrap()
+            .repo_uid;
+        // A forge too slow for the follow-up sync to be what moves it: the event itself must.
+        scene.sim.faults().latency = Duration::from_secs(3);
+        scene
+            .sim_call(
+                Method::PATCH,
+                &format!("/_sim/repos/{web}"),
+                json!({"owner": "octocat"}),
+            )
+            .await;
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while scene
+            .app
+            .db
+            .repo_by_full_name("octocat/web")
+            .await
+            .unwrap()
+            .is_none()
+        {
+            assert!(Instant::now() < deadline, "{kind:?}: not moved at once");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        scene.sim.faults().latency = Duration::ZERO;
+        scene
+            .eventually("the transferred repository moves", |l| {
+                l.contains(&"octocat/web".into()) && !l.contains(&"acme/web".into())
+            })
+            .await;
+        let moved = scene
+            .app
+            .db
+            .repo_by_full_name("octocat/web")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(moved.repo_uid, uid, "{kind:?}: the same row");
+        assert_eq!(moved.repo_namespace, "octocat");
+    }
+}
+
 #[tokio::test]
 async fn github_archive_and_visibility_apply_at_once() {
     let scene = Scene::new(ForgeKind::Github).await;
