@@ -554,6 +554,40 @@ async fn the_scheduled_refresh_syncs_users_whose_list_is_old() {
     assert!(runs.iter().any(|r| r.run_trigger == "scheduled"));
 }
 
+#[tokio::test]
+async fn the_scheduled_refresh_pauses_while_the_forge_rate_limits() {
+    let scene = Scene::new(ForgeKind::Github).await;
+    scene.sim.faults().proxy_429_next = 1;
+    scene.sim.faults().proxy_retry_after_s = 600;
+    let schedule =
+        server::sync::schedule::start(scene.app.services.engine.clone(), Duration::from_secs(2));
+    let user = scene
+        .app
+        .db
+        .user_by_login("octocat")
+        .await
+        .unwrap()
+        .unwrap();
+    let scheduled = || async {
+        let runs = scene.app.db.runs_for_user(user.user_id, 100).await.unwrap();
+        runs.into_iter()
+            .filter(|r| r.run_trigger == "scheduled")
+            .collect::<Vec<_>>()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while scheduled().await.is_empty() {
+        assert!(Instant::now() < deadline, "no scheduled sync");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The forge would answer now, and the user is still due every tick: only the pause keeps
+    // the schedule away until the limit resets.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    schedule.abort();
+    let runs = scheduled().await;
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].run_failure, "rate_limited");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hooks_install_creates_the_org_webhook_or_explains_how() {
     let sim = Simulator::start().await.unwrap();
