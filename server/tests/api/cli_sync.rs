@@ -479,3 +479,40 @@ async fn tokens_in_query_strings_stay_out_of_the_log() {
         "the token leaked into the log"
     );
 }
+
+/// On a terminal, `reposync sync` shows a progress bar of the pages fetched; `--quiet` (or no
+/// terminal) leaves it out. `script` gives the command a pseudo-terminal, as an operator's shell.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_shows_a_progress_bar_on_a_terminal() {
+    let install = Install::new(None).await;
+    install.user("octocat", 250).await;
+    // Slow pages, so that the bar is drawn before the sync ends.
+    install.sim.faults().latency = Duration::from_millis(300);
+    let on_a_terminal = |extra: &str| {
+        let mut command = Command::new("script");
+        command
+            .args([
+                "-qec",
+                &format!("{BIN} sync --user octocat {extra}"),
+                "/dev/null",
+            ])
+            .env("REPOSYNC_DATA_DIR", install.data.path())
+            .env("REPOSYNC_FORGE", "github")
+            .env("REPOSYNC_FORGE_API_URL", install.sim.url())
+            .env("REPOSYNC_LOG", "warn")
+            .env_remove("REPOSYNC_DATABASE_URL");
+        command
+    };
+    let shown = on_a_terminal("").output().await.unwrap();
+    let screen = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.status.success(), "{screen}");
+    assert!(
+        screen.contains("listing repositories") && screen.contains("pages"),
+        "{screen}"
+    );
+    assert!(screen.contains("synced octocat: 250 listed"), "{screen}");
+    let quiet = on_a_terminal("--quiet").output().await.unwrap();
+    let screen = String::from_utf8_lossy(&quiet.stdout);
+    assert!(!screen.contains("listing repositories"), "{screen}");
+    assert!(screen.contains("synced octocat: 250 listed"), "{screen}");
+}
