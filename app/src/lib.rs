@@ -10,6 +10,7 @@ mod bundle;
 pub mod codec;
 pub mod components;
 mod live;
+pub mod location;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -19,10 +20,6 @@ pub mod wording;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
-use leptos_router::{
-    components::{Route, Router, Routes},
-    SsrMode, StaticSegment,
-};
 
 pub use crate::bundle::Bundle;
 use crate::{
@@ -57,23 +54,27 @@ pub fn shell(options: LeptosOptions, bundle: Bundle) -> impl IntoView {
     }
 }
 
-/// The root component: meta context, header and routes.
+/// The root component: meta context, header and the page the path names.
+///
+/// Pages are separate documents (see [`location`]): the server renders the whole page, with every
+/// resource resolved, before it sends it, so each page is complete without JavaScript.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     session::provide_session();
     view! {
+        // The product's title first: a page's own title, set later, replaces it.
         <Title text=PRODUCT/>
-        <Router>
-            <components::header::Header/>
-            <main id="main" class="main">
-                <Routes fallback=|| view! { <NotFound/> }>
-                    // Async: the whole page is rendered before it is sent, so it is complete
-                    // without JavaScript (out-of-order streaming needs scripts to place content).
-                    <Route path=StaticSegment("") view=Dashboard ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
-                </Routes>
-            </main>
-        </Router>
+        <components::header::Header/>
+        <main id="main" class="main">{page(&location::path())}</main>
+    }
+}
+
+/// The page at `path` (a trailing slash names the same page).
+fn page(path: &str) -> AnyView {
+    match path.trim_end_matches('/') {
+        "" => view! { <Dashboard/> }.into_any(),
+        "/account" => view! { <AccountPage/> }.into_any(),
+        _ => view! { <NotFound/> }.into_any(),
     }
 }

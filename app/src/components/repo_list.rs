@@ -2,49 +2,58 @@
 //! for, and pages of 50 rows. The filter state lives in the URL (`?q=&ns=&archived=&page=`), so
 //! it is a plain GET form without JavaScript, links can be shared, and Back works.
 
-use leptos::prelude::*;
-use leptos_router::{
-    hooks::{use_navigate, use_query_map},
-    params::ParamsMap,
-    NavigateOptions,
-};
-
 use crate::{
     api::list_repos,
+    location,
     model::{RepoPage, RepoQuery, RepoRow},
 };
+use leptos::prelude::*;
 
 /// The URL of the list filtered by `query`.
 pub fn href(query: &RepoQuery) -> String {
-    let mut params = ParamsMap::new();
+    let mut params = form_urlencoded::Serializer::new(String::new());
     if !query.text.is_empty() {
-        params.insert("q", query.text.clone());
+        params.append_pair("q", &query.text);
     }
     if !query.namespace.is_empty() {
-        params.insert("ns", query.namespace.clone());
+        params.append_pair("ns", &query.namespace);
     }
     if query.archived {
-        params.insert("archived", "true".into());
+        params.append_pair("archived", "true");
     }
     if query.page > 1 {
-        params.insert("page", query.page.to_string());
+        params.append_pair("page", &query.page.to_string());
     }
-    format!("/{}", params.to_query_string())
+    let params = params.finish();
+    if params.is_empty() {
+        "/".into()
+    } else {
+        format!("/?{params}")
+    }
 }
 
-fn query_of(params: &ParamsMap) -> RepoQuery {
-    RepoQuery {
-        text: params.get("q").unwrap_or_default(),
-        namespace: params.get("ns").unwrap_or_default(),
-        archived: params.get("archived").is_some_and(|v| v == "true"),
-        page: params.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
+/// The query a URL's query string asks for (what [`href`] wrote, or what the GET form sent);
+/// anything unknown or malformed is left at its default.
+fn query_of(query_string: &str) -> RepoQuery {
+    let mut query = RepoQuery {
+        page: 1,
+        ..RepoQuery::default()
+    };
+    for (key, value) in form_urlencoded::parse(query_string.as_bytes()) {
+        match &*key {
+            "q" => query.text = value.into_owned(),
+            "ns" => query.namespace = value.into_owned(),
+            "archived" => query.archived = value == "true",
+            "page" => query.page = value.parse().ok().filter(|&p| p > 0).unwrap_or(1),
+            _ => {}
+        }
     }
+    query
 }
 
 #[component]
 pub fn RepoList(version: RwSignal<u32>) -> impl IntoView {
-    let params = use_query_map();
-    let query = Memo::new(move |_| params.with(query_of));
+    let query = RwSignal::new(query_of(&location::query()));
     let repos = crate::codec::load(move || (query.get(), version.get()), |(q, _)| list_repos(q));
     // The namespaces change only with a sync or the archived switch, so the select is not
     // re-rendered (and loses no focus) while someone picks from it.
@@ -59,15 +68,8 @@ pub fn RepoList(version: RwSignal<u32>) -> impl IntoView {
         },
     );
     let go = move |q: RepoQuery| {
-        let navigate = use_navigate();
-        navigate(
-            &href(&q),
-            NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        location::replace(&href(&q));
+        query.set(q);
     };
 
     view! {
@@ -262,15 +264,13 @@ mod tests {
             page: 2,
         };
         let url = href(&q);
-        assert!(
-            url.starts_with("/?q=a%20b%26c&ns=acme&archived=true&page=2"),
-            "{url}"
-        );
-        let mut params = ParamsMap::new();
-        params.insert("q", "a%20b%26c".into());
-        params.insert("page", "x".into());
-        let back = query_of(&params);
+        assert_eq!(url, "/?q=a+b%26c&ns=acme&archived=true&page=2");
+        let back = query_of("q=a+b%26c&ns=acme&page=x&archived=yes&other=1");
         assert_eq!(back.text, "a b&c");
+        assert_eq!(back.namespace, "acme");
         assert_eq!(back.page, 1, "a malformed page is the first");
+        assert!(!back.archived, "only `true` shows archived repositories");
+        assert_eq!(query_of(&url[2..]), q, "what href writes reads back");
+        assert_eq!(query_of("page=0").page, 1);
     }
 }

@@ -33,3 +33,23 @@ async fn unknown_paths_render_the_404_page_with_status_404() {
     let html = response.text().await.unwrap();
     assert!(html.contains("Page not found"));
 }
+
+#[tokio::test]
+async fn pages_are_chosen_by_path_with_or_without_a_trailing_slash() {
+    let app = spawn_app().await;
+    for path in ["/account", "/account/", "/account?x=1"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("<title>Account · Reposync</title>"),
+            "{path}: {html}"
+        );
+    }
+    let response = app.get("/accounts").await;
+    assert_eq!(
+        response.status(),
+        404,
+        "a path that only starts like a page's"
+    );
+}
