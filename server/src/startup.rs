@@ -188,6 +188,7 @@ async fn services(config: &Config, db: &Database, demo: bool) -> anyhow::Result<
         hooks,
         engine,
         accounts,
+        lists: crate::web::lists::Lists::new(crate::web::lists::BUDGET),
         signin,
         site: Site {
             server_url: config.server_url(),

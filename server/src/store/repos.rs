@@ -54,6 +54,14 @@ impl Database {
         )
     }
 
+    /// The list generation: a number every committed change to `repos` or `perms` has
+    /// increased (kept by triggers; migration 0007). Read it *before* the rows it is to stand
+    /// for: rows read afterwards are at least that new.
+    pub async fn list_generation(&self) -> Result<i64, StoreError> {
+        let sql = "SELECT n FROM list_generation WHERE id = 1";
+        Ok(with_pool!(self, pool => sqlx::query_scalar(sql).fetch_one(pool).await?))
+    }
+
     pub async fn repo_by_full_name(&self, full_name: &str) -> Result<Option<Repo>, StoreError> {
         let sql = format!("SELECT {REPO_COLUMNS} FROM repos WHERE repo_full_name = $1");
         Ok(

@@ -134,13 +134,14 @@ impl Backend for ServerBackend {
 
     async fn repos(&self, request: &Parts, query: RepoQuery) -> Result<RepoPage, String> {
         let user = self.user(request).await?;
-        let rows = self
+        let list = self
             .state
-            .db
-            .user_repos(user.user_id)
+            .services
+            .lists
+            .of(&self.state.db, user.user_id)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(repo_list::page(&rows, &query))
+        Ok(repo_list::page(&list.rows, &query))
     }
 
     async fn synchronize(&self, request: &Parts) -> Result<SyncOutcome, String> {

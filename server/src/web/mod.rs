@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod hook;
+pub mod lists;
 pub mod login;
 pub mod pages;
 pub mod repo_list;
@@ -41,6 +42,8 @@ pub struct Services {
     pub engine: Arc<Engine>,
     pub hooks: Arc<crate::hooks::Hooks>,
     pub accounts: Accounts,
+    /// Users' repository lists, kept while the data under them has not changed.
+    pub lists: lists::Lists,
     pub signin: SignIn,
     pub site: Site,
     /// `REPOSYNC_SYNC_INTERVAL`: the scheduled refresh's period, if on.

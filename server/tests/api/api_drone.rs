@@ -253,6 +253,123 @@ async fn drone_objects_and_flags_postgres() {
     }
 }
 
+/// The list's `ETag` and `304`s, and the kept body following every change: one made by another
+/// process on the same database, a sync, and another user's list never served for this one.
+async fn the_list_is_kept_until_the_data_changes(scene: Scene, database_url: Option<String>) {
+    let get = |tag: Option<&str>| {
+        let mut request = scene
+            .app
+            .bearer(Method::GET, "/api/user/repos", &scene.token);
+        if let Some(tag) = tag {
+            request = request.header("if-none-match", tag);
+        }
+        request.send()
+    };
+    let first = get(None).await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["cache-control"], "private, no-cache");
+    assert_eq!(first.headers()["content-type"], "application/json");
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let repos: Value = first.json().await.unwrap();
+    assert_eq!(repos.as_array().unwrap().len(), 3);
+    assert_eq!(scene.app.services.lists.len(), 1, "the body is kept");
+
+    for tag in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"other\", {etag}"),
+        "*".to_owned(),
+    ] {
+        let response = get(Some(&tag)).await.unwrap();
+        assert_eq!(response.status(), 304, "If-None-Match: {tag}");
+        assert_eq!(response.headers()["etag"].to_str().unwrap(), etag);
+        assert!(response.bytes().await.unwrap().is_empty());
+    }
+    for tag in ["\"other\"", "no quotes", ""] {
+        assert_eq!(
+            get(Some(tag)).await.unwrap().status(),
+            200,
+            "If-None-Match: {tag}"
+        );
+    }
+
+    // Another process renames a repository in the same database: the next answer shows it.
+    let other = server::store::Database::connect(
+        &server::store::DatabaseUrl::resolve(database_url.as_deref(), scene.app.data_dir.path())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let uid = repos[0]["uid"].as_str().unwrap();
+    assert!(other.rename_repo(uid, "acme/renamed").await.unwrap());
+    let after = get(Some(&etag)).await.unwrap();
+    assert_eq!(after.status(), 200, "the old ETag no longer matches");
+    let renamed_etag = after.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(renamed_etag, etag);
+    let after: Value = after.json().await.unwrap();
+    assert!(
+        after
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["slug"] == "acme/renamed"),
+        "{after}"
+    );
+
+    // A sync that adds a repository.
+    scene
+        .sim
+        .world()
+        .add_repo("acme", "new", false, &[("octocat", Role::Write)]);
+    let synced = scene.call(Method::POST, "/api/user/repos").await;
+    let synced_etag = synced.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(synced_etag, renamed_etag);
+    assert_eq!(
+        synced
+            .json::<Value>()
+            .await
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert_eq!(get(Some(&synced_etag)).await.unwrap().status(), 304);
+
+    // Another user gets their own list, never this one's kept body.
+    let hubot = scene.app.sign_in("hubot").await;
+    let hubot = scene.app.token_for(&hubot).await;
+    let theirs = scene
+        .app
+        .bearer(Method::GET, "/api/user/repos", &hubot)
+        .header("if-none-match", &synced_etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), 200, "an ETag is one user's");
+    let slugs: Vec<Value> = theirs
+        .json::<Vec<Value>>()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r["slug"].clone())
+        .collect();
+    assert_eq!(slugs, ["foo/bar", "hubot/secret"]);
+}
+
+#[tokio::test]
+async fn the_list_is_kept_until_the_data_changes_sqlite() {
+    the_list_is_kept_until_the_data_changes(Scene::new(None).await, None).await;
+}
+
+#[tokio::test]
+async fn the_list_is_kept_until_the_data_changes_postgres() {
+    if let Some(url) = fresh_postgres_database().await {
+        let scene = Scene::new(Some(url.clone())).await;
+        the_list_is_kept_until_the_data_changes(scene, Some(url)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_stale_list_is_answered_at_once_and_refreshed_behind() {
     let scene = Scene::with(None, |c| c.sync_stale_after = Duration::from_secs(1)).await;

@@ -318,3 +318,77 @@ conformance!(pages_are_stored_and_replaced, |db| {
         Some(("W/\"2\"".into(), "[1]".into()))
     );
 });
+
+conformance!(
+    every_write_to_repos_or_perms_moves_the_list_generation,
+    |db| {
+        let user_id = user(&db, "u").await;
+        let mut seen = db.list_generation().await.unwrap();
+        // Each step must move the generation; `moved` returns the new value.
+        async fn moved(db: &Database, before: i64, what: &str) -> i64 {
+            let now = db.list_generation().await.unwrap();
+            assert!(
+                now > before,
+                "{what} did not move the generation ({before} → {now})"
+            );
+            now
+        }
+        let first = Changes {
+            user_id,
+            run_id: run(&db, user_id).await,
+            repos: vec![repo("1", "o/a"), repo("2", "o/b")],
+            perms: ["1", "2"]
+                .into_iter()
+                .map(|uid| PermWrite {
+                    target: PermTarget::Inserted(uid.into()),
+                    pull: true,
+                    push: false,
+                    admin: false,
+                })
+                .collect(),
+            ..Changes::default()
+        };
+        db.apply(&first).await.unwrap();
+        seen = moved(&db, seen, "a sync inserting repositories").await;
+
+        // A run that writes no repository or permission leaves it.
+        let quiet = Changes {
+            user_id,
+            run_id: run(&db, user_id).await,
+            mark_synced: true,
+            ..Changes::default()
+        };
+        db.apply(&quiet).await.unwrap();
+        assert_eq!(
+            db.list_generation().await.unwrap(),
+            seen,
+            "nothing listed changed"
+        );
+        // So do webhook writes that match nothing.
+        assert!(!db.set_repo_archived("1", false).await.unwrap());
+        assert!(!db.rename_repo("404", "o/x").await.unwrap());
+        assert_eq!(db.list_generation().await.unwrap(), seen, "no row matched");
+
+        assert!(db.rename_repo("1", "o/renamed").await.unwrap());
+        seen = moved(&db, seen, "a webhook rename").await;
+        assert!(db.set_repo_archived("1", true).await.unwrap());
+        seen = moved(&db, seen, "archiving").await;
+        assert!(db.set_repo_visibility("1", "public").await.unwrap());
+        seen = moved(&db, seen, "a visibility change").await;
+        db.revoke_repo("2").await.unwrap();
+        seen = moved(&db, seen, "a revocation").await;
+
+        // Writes from outside Reposync (an operator at the SQL prompt) count too.
+        let sql = "UPDATE repos SET repo_branch = 'trunk' WHERE repo_uid = '1'";
+        match &db {
+            Database::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+            Database::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(drop),
+        }
+        .unwrap();
+        seen = moved(&db, seen, "a hand-written UPDATE").await;
+
+        // Deleting the user deletes their permissions.
+        db.delete_user(user_id).await.unwrap();
+        moved(&db, seen, "deleting a user with permissions").await;
+    }
+);

@@ -2,10 +2,11 @@
 
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
+    http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
+use headers::{ETag, HeaderMapExt, IfNoneMatch};
 
 use super::{
     flag,
@@ -30,9 +31,29 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Json<UserJson>
     Json(UserJson::of(&caller.user, syncing))
 }
 
-async fn repo_list(state: &AppState, user_id: i64) -> Result<Json<Vec<RepoJson>>, ApiError> {
-    let rows = state.db.user_repos(user_id).await?;
-    Ok(Json(rows.iter().map(RepoJson::of).collect()))
+/// The caller's list as JSON with its `ETag`, or `304 Not Modified` when the request's
+/// `If-None-Match` names it (an unreadable one names nothing). `Cache-Control: no-cache` lets a
+/// client keep the list but makes it ask again each time.
+async fn repo_list(
+    state: &AppState,
+    user_id: i64,
+    request: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let list = state.services.lists.of(&state.db, user_id).await?;
+    let etag = list.etag(user_id);
+    let headers = [
+        (header::ETAG, etag.clone()),
+        (header::CACHE_CONTROL, "private, no-cache".to_owned()),
+    ];
+    let unchanged = match (request.typed_get::<IfNoneMatch>(), etag.parse::<ETag>()) {
+        (Some(if_none_match), Ok(etag)) => !if_none_match.precondition_passes(&etag),
+        _ => false,
+    };
+    if unchanged {
+        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+    }
+    let content_type = (header::CONTENT_TYPE, "application/json".to_owned());
+    Ok((headers, [content_type], list.json()).into_response())
 }
 
 /// The caller's repositories. `flush=true` syncs first; a list never synced is synced before
@@ -40,8 +61,11 @@ async fn repo_list(state: &AppState, user_id: i64) -> Result<Json<Vec<RepoJson>>
 /// re-synced in the background. `all=true` is accepted (every repository is always listed).
 #[utoipa::path(get, path = "/api/user/repos", tag = "user",
     params(("flush" = Option<bool>, Query, description = "sync before answering"),
-           ("all" = Option<bool>, Query, description = "accepted for Drone clients")),
-    responses((status = 200, body = Vec<RepoJson>), (status = 400, body = super::json::ErrorJson),
+           ("all" = Option<bool>, Query, description = "accepted for Drone clients"),
+           ("If-None-Match" = Option<String>, Header, description = "an ETag this endpoint answered")),
+    responses((status = 200, body = Vec<RepoJson>, headers(("ETag" = String, description = "changes whenever the list does"))),
+              (status = 304, description = "the list is still the one `If-None-Match` names"),
+              (status = 400, body = super::json::ErrorJson),
               (status = 401, body = super::json::ErrorJson), (status = 409, body = super::json::ErrorJson),
               (status = 502, body = super::json::ErrorJson), (status = 503, body = super::json::ErrorJson)),
     security(("bearer" = []), ("session" = [])))]
@@ -49,7 +73,8 @@ pub async fn list_repos(
     State(state): State<AppState>,
     query: Params,
     caller: Caller,
-) -> Result<Json<Vec<RepoJson>>, ApiError> {
+    request: HeaderMap,
+) -> Result<Response, ApiError> {
     let query = params(query)?;
     let flush = flag(&query, "flush")?;
     flag(&query, "all")?;
@@ -59,15 +84,18 @@ pub async fn list_repos(
     } else if let Freshness::Synced(result) = engine.freshen(&caller.user).await {
         result?;
     }
-    repo_list(&state, caller.user.user_id).await
+    repo_list(&state, caller.user.user_id, &request).await
 }
 
 /// Syncs the caller now and answers the updated list (Drone 1.x); `async=true` answers 204 at
 /// once and syncs in the background. The same flags as the GET are accepted.
 #[utoipa::path(post, path = "/api/user/repos", tag = "user",
     params(("async" = Option<bool>, Query, description = "answer 204 at once, sync in the background"),
-           ("flush" = Option<bool>, Query), ("all" = Option<bool>, Query)),
-    responses((status = 200, body = Vec<RepoJson>), (status = 204, description = "sync started"),
+           ("flush" = Option<bool>, Query), ("all" = Option<bool>, Query),
+           ("If-None-Match" = Option<String>, Header, description = "an ETag this endpoint answered")),
+    responses((status = 200, body = Vec<RepoJson>, headers(("ETag" = String, description = "changes whenever the list does"))),
+              (status = 204, description = "sync started"),
+              (status = 304, description = "after the sync, the list is still the one `If-None-Match` names"),
               (status = 400, body = super::json::ErrorJson), (status = 401, body = super::json::ErrorJson),
               (status = 409, body = super::json::ErrorJson), (status = 502, body = super::json::ErrorJson),
               (status = 503, body = super::json::ErrorJson)),
@@ -76,6 +104,7 @@ pub async fn sync_repos(
     State(state): State<AppState>,
     query: Params,
     caller: Caller,
+    request: HeaderMap,
 ) -> Result<Response, ApiError> {
     let query = params(query)?;
     let background = flag(&query, "async")?;
@@ -91,7 +120,7 @@ pub async fn sync_repos(
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     engine.sync(user_id, Trigger::ApiFlush).await?;
-    Ok(repo_list(&state, user_id).await?.into_response())
+    repo_list(&state, user_id, &request).await
 }
 
 /// One repository, if the caller may pull it; otherwise 404, whether or not it exists.
