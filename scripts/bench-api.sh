@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures `GET /api/user/repos` on the release binary with wrk, for a user with 100 and with
 # 10,000 repositories, next to the same server answering a fixed body of the same size
-# (`/_bench/ceiling`, REPOSYNC_BENCH_CEILING) — the most any endpoint of that size could do.
+# (`/_bench/ceiling`, REPOSYNC_BENCH_CEILING) — the most any endpoint of that size could do —
+# and with `If-None-Match` carrying the list's ETag (304, no body).
 #
 #   cargo leptos build --release && scripts/bench-api.sh [seconds per run, default 10]
 #
@@ -20,10 +21,11 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; r
 work=$(mktemp -d -t reposync-bench.XXXXXX)
 trap cleanup EXIT
 
-# One wrk run: "requests/s p50 p99".
+# One wrk run: "requests/s p50 p99". A second argument is one more request header.
 measure() {
   local url=$1
-  wrk -t2 -c16 -d"${duration}s" --latency -H "Authorization: Bearer $TOKEN" "$url" >"$work/wrk.txt"
+  local extra=(${2:+-H "$2"})
+  wrk -t2 -c16 -d"${duration}s" --latency -H "Authorization: Bearer $TOKEN" "${extra[@]}" "$url" >"$work/wrk.txt"
   local rps p50 p99
   rps=$(awk '/^Requests\/sec/ {print $2}' "$work/wrk.txt")
   p50=$(awk '$1 == "50%" {print $2}' "$work/wrk.txt")
@@ -51,7 +53,8 @@ for repos in 100 10000; do
   REPOSYNC_ADDR="127.0.0.1:$app_port" "$bin" serve >"$work/serve.log" 2>&1 &
   server=$!
   wait_for "$url/healthz"
-  curl -fs -H "Authorization: Bearer $TOKEN" "$url/api/user/repos" >"$work/body.json"
+  curl -fs -D "$work/headers.txt" -H "Authorization: Bearer $TOKEN" "$url/api/user/repos" >"$work/body.json"
+  etag=$(sed -n 's/^etag: *//Ip' "$work/headers.txt" | tr -d '\r')
   kill "$server"; wait "$server" 2>/dev/null || true
   bytes=$(wc -c <"$work/body.json")
 
@@ -61,6 +64,8 @@ for repos in 100 10000; do
   wait_for "$url/healthz"
   read -r rps p50 p99 < <(measure "$url/api/user/repos")
   printf '| %s | %s B | `GET /api/user/repos` | %s | %s | %s |\n' "$repos" "$bytes" "$rps" "$p50" "$p99"
+  read -r rps p50 p99 < <(measure "$url/api/user/repos" "If-None-Match: $etag")
+  printf '| %s | 0 B | `GET /api/user/repos`, `If-None-Match` (304) | %s | %s | %s |\n' "$repos" "$rps" "$p50" "$p99"
   read -r rps p50 p99 < <(measure "$url/_bench/ceiling")
   printf '| %s | %s B | static body (ceiling) | %s | %s | %s |\n' "$repos" "$bytes" "$rps" "$p50" "$p99"
   kill "$server"; wait "$server" 2>/dev/null || true

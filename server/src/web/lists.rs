@@ -66,6 +66,9 @@ impl List {
 pub struct Lists {
     budget: usize,
     kept: Mutex<Kept>,
+    /// One read at a time per user: requests that miss together wait for the first one's rows
+    /// instead of each reading 10,000 of them (right after a write, every list misses at once).
+    reading: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 #[derive(Default)]
@@ -80,6 +83,7 @@ impl Lists {
         Lists {
             budget,
             kept: Mutex::new(Kept::default()),
+            reading: Mutex::default(),
         }
     }
 
@@ -91,6 +95,13 @@ impl Lists {
         if let Some(list) = self.kept(generation, user_id) {
             return Ok(list);
         }
+        let turn = self.turn(user_id);
+        let _reading = turn.lock().await;
+        // Whoever read before us may have kept the list; the generation may have moved too.
+        let generation = db.list_generation().await?;
+        if let Some(list) = self.kept(generation, user_id) {
+            return Ok(list);
+        }
         let list = List {
             generation,
             rows: db.user_repos(user_id).await?.into(),
@@ -98,6 +109,14 @@ impl Lists {
         };
         self.keep(user_id, list.clone());
         Ok(list)
+    }
+
+    /// `user_id`'s reading lock (made on first use; those of users no one is waiting on are
+    /// dropped as others are made, so the map stays as small as the set of users reading).
+    fn turn(&self, user_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut reading = self.reading.lock().unwrap_or_else(|e| e.into_inner());
+        reading.retain(|_, turn| Arc::strong_count(turn) > 1);
+        reading.entry(user_id).or_default().clone()
     }
 
     /// The list kept for `user_id` at `generation`; a different generation empties the cache.
@@ -232,6 +251,41 @@ mod tests {
         sqlx::query(sql).execute(pool).await.unwrap();
         assert!(lists.of(&db, 1).await.unwrap().rows.is_empty());
         assert_eq!(lists.len(), 1, "user 2's list went too");
+    }
+
+    #[tokio::test]
+    async fn requests_that_miss_together_read_once() {
+        let (_dir, db) = db().await;
+        let lists = Lists::new(BUDGET);
+        let turn = lists.turn(1);
+        let held = turn.lock().await;
+        // Both requests miss and queue behind the held turn, as behind a first reader, which
+        // then keeps its rows.
+        let waiting = futures::future::join(lists.of(&db, 1), lists.of(&db, 1));
+        let keep_first = async {
+            // The map, this test and the two waiters.
+            while Arc::strong_count(&turn) < 4 {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+            lists.keep(1, list(0, 3));
+            drop(held);
+        };
+        let both = futures::future::join(waiting, keep_first);
+        let ((a, b), ()) = tokio::time::timeout(std::time::Duration::from_secs(10), both)
+            .await
+            .expect("the waiters queued");
+        assert_eq!(
+            (a.unwrap().rows.len(), b.unwrap().rows.len()),
+            (3, 3),
+            "both took the first reader's rows instead of reading their own (none)"
+        );
+        drop(turn);
+        lists.turn(2);
+        assert_eq!(
+            lists.reading.lock().unwrap().len(),
+            1,
+            "unused turns are dropped"
+        );
     }
 
     #[test]
