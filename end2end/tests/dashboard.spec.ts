@@ -75,6 +75,11 @@ test("the list filters by text, namespace and archived state", async ({ page, co
   await expect(rows(page)).toHaveCount(3);
   expect(await names(page)).toEqual(["partners/sdk-go", "partners/sdk-python", "partners/sdk-rust"]);
   await expect(page).toHaveURL(/\?q=sdk/);
+  // The address is the filter: reloading renders the same list on the server, and hydrates.
+  await page.reload();
+  await expect(page.getByLabel("Filter")).toHaveValue("sdk");
+  await expect(rows(page)).toHaveCount(3);
+  await expect(page.locator("[data-hydrated]")).toHaveAttribute("data-hydrated", "true");
   await page.getByLabel("Filter").fill("");
   await page.getByLabel("Namespace").selectOption("acme-labs");
   await expect(rows(page)).toHaveCount(5);
