@@ -392,3 +392,62 @@ conformance!(
         moved(&db, seen, "deleting a user with permissions").await;
     }
 );
+
+/// Two transactions sharing repositories, interleaved as two syncs can be: each changes a row,
+/// then the first changes the second's row and so waits for it. Were the list generation's row
+/// locked by a transaction's first change (rather than as it commits), the second would wait for
+/// it while holding the row the first waits for: a deadlock, and a failed sync.
+#[tokio::test]
+async fn writers_sharing_rows_do_not_deadlock_on_the_generation_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = open(true, &dir).await else {
+        return;
+    };
+    let user_id = user(&db, "u").await;
+    let seed = Changes {
+        user_id,
+        run_id: run(&db, user_id).await,
+        repos: vec![repo("1", "o/a"), repo("2", "o/b")],
+        ..Changes::default()
+    };
+    db.apply(&seed).await.unwrap();
+    let before = db.list_generation().await.unwrap();
+    let Database::Postgres(pool) = &db else {
+        unreachable!()
+    };
+    let set_branch = |uid: &'static str, branch: &'static str| {
+        sqlx::query("UPDATE repos SET repo_branch = $1 WHERE repo_uid = $2")
+            .bind(branch)
+            .bind(uid)
+    };
+    let soon = std::time::Duration::from_secs(5);
+    let mut first = pool.begin().await.unwrap();
+    let mut second = pool.begin().await.unwrap();
+    set_branch("1", "x").execute(&mut *first).await.unwrap();
+    tokio::time::timeout(soon, set_branch("2", "y").execute(&mut *second))
+        .await
+        .expect("the second writer does not wait for the first's counter")
+        .unwrap();
+    let waiting = tokio::spawn(async move {
+        // Waits for the second's row until it commits.
+        set_branch("2", "z").execute(&mut *first).await?;
+        first.commit().await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    tokio::time::timeout(soon, second.commit())
+        .await
+        .expect("the second writer commits while the first waits for its row")
+        .unwrap();
+    tokio::time::timeout(soon, waiting)
+        .await
+        .expect("the first writer finished")
+        .unwrap()
+        .expect("the first writer committed");
+    assert_eq!(
+        db.list_generation().await.unwrap(),
+        before + 2,
+        "one step per committed transaction"
+    );
+    let branch = db.repo_by_uid("2").await.unwrap().unwrap().repo_branch;
+    assert_eq!(branch, "z", "the first writer's change came last");
+}
