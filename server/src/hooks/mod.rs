@@ -134,9 +134,15 @@ impl Hooks {
         let ttl = self.engine.settings().lease_ttl.as_millis() as i64;
         let mut batch: Vec<Delivery> = Vec::new();
         while batch.len() < BATCH {
-            match self.db.claim_delivery(ttl).await? {
-                Some(delivery) => batch.push(delivery),
-                None => break,
+            match self.db.claim_delivery(ttl).await {
+                Ok(Some(delivery)) => batch.push(delivery),
+                Ok(None) => break,
+                // What is claimed is applied now: left claimed, it would wait out the claim.
+                Err(error) if !batch.is_empty() => {
+                    tracing::warn!(%error, "claiming more webhook deliveries failed");
+                    break;
+                }
+                Err(error) => return Err(error),
             }
         }
         if batch.is_empty() {

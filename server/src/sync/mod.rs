@@ -16,7 +16,7 @@ pub mod schedule;
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, OnceLock},
     time::{Duration, Instant},
 };
 
@@ -60,6 +60,13 @@ impl Trigger {
             Trigger::Scheduled => "scheduled",
             Trigger::Cli => "cli",
         }
+    }
+
+    /// Whether the caller asks for the forge as it is now — someone pressed a button, ran a
+    /// command or sent a webhook because something changed — so that a sync already listing
+    /// when it arrived cannot answer it. A lazy or scheduled sync only wants a recent list.
+    pub fn wants_current(self) -> bool {
+        !matches!(self, Trigger::Lazy | Trigger::Scheduled)
     }
 }
 
@@ -253,8 +260,17 @@ pub struct Engine {
     settings: Settings,
     /// This process's name in leases.
     owner: String,
-    running: Mutex<HashMap<i64, watch::Receiver<Option<SyncResult>>>>,
+    running: Mutex<HashMap<i64, Flight>>,
     events: broadcast::Sender<SyncEvent>,
+}
+
+/// A sync running in this process, which callers for the same user join.
+struct Flight {
+    result: watch::Receiver<Option<SyncResult>>,
+    /// When it began asking the forge (unset while it waits for the lease). A caller that
+    /// arrives later must not take its result: the listing may predate what the caller wants
+    /// to see (the repository a webhook just announced, the one created before Synchronize).
+    listing: Arc<OnceLock<Instant>>,
 }
 
 impl Engine {
@@ -325,30 +341,61 @@ impl Engine {
 
     /// Syncs `user_id`, or joins the sync already running for them, and returns its result.
     ///
+    /// One sync per user at a time: a caller joins the running sync — unless it
+    /// [wants the forge as it is now](Trigger::wants_current) and that sync began listing before
+    /// it arrived; then it waits for that sync to end and syncs again (or joins whoever did), so
+    /// that its result reflects the forge as it was when it asked.
     /// The work runs in its own task, so a caller that goes away (a closed browser tab) does not
     /// cancel a sync that others are waiting for.
     pub async fn sync(self: &Arc<Self>, user_id: i64, trigger: Trigger) -> SyncResult {
-        let mut receiver = {
-            let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-            match running.get(&user_id) {
-                Some(receiver) => receiver.clone(),
-                None => {
-                    let (sender, receiver) = watch::channel(None);
-                    running.insert(user_id, receiver.clone());
-                    let engine = Arc::clone(self);
-                    tokio::spawn(async move {
-                        let result = engine.claim_and_sync(user_id, trigger).await;
-                        engine
-                            .running
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .remove(&user_id);
-                        let _ = sender.send(Some(result));
-                    });
-                    receiver
-                }
+        let arrived = Instant::now();
+        loop {
+            let (receiver, current) = self.join_or_start(user_id, trigger, arrived);
+            let result = Self::outcome(receiver).await;
+            if current {
+                return result;
             }
-        };
+        }
+    }
+
+    /// The running sync's result channel, and whether it is recent enough for a caller that
+    /// arrived at `arrived`; starts a sync when none runs.
+    fn join_or_start(
+        self: &Arc<Self>,
+        user_id: i64,
+        trigger: Trigger,
+        arrived: Instant,
+    ) -> (watch::Receiver<Option<SyncResult>>, bool) {
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(flight) = running.get(&user_id) {
+            let current = !trigger.wants_current()
+                || flight.listing.get().is_none_or(|began| *began >= arrived);
+            return (flight.result.clone(), current);
+        }
+        let (sender, receiver) = watch::channel(None);
+        let listing = Arc::new(OnceLock::new());
+        running.insert(
+            user_id,
+            Flight {
+                result: receiver.clone(),
+                listing: Arc::clone(&listing),
+            },
+        );
+        let engine = Arc::clone(self);
+        tokio::spawn(async move {
+            let result = engine.claim_and_sync(user_id, trigger, &listing).await;
+            engine
+                .running
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&user_id);
+            let _ = sender.send(Some(result));
+        });
+        (receiver, true)
+    }
+
+    /// Waits for a sync's result.
+    async fn outcome(mut receiver: watch::Receiver<Option<SyncResult>>) -> SyncResult {
         loop {
             if let Some(result) = receiver.borrow_and_update().clone() {
                 return result;
@@ -402,13 +449,18 @@ impl Engine {
 
     /// Claims the user across processes, then syncs; or, while another process syncs them,
     /// waits for that sync and returns its result.
-    async fn claim_and_sync(self: &Arc<Self>, user_id: i64, trigger: Trigger) -> SyncResult {
+    async fn claim_and_sync(
+        self: &Arc<Self>,
+        user_id: i64,
+        trigger: Trigger,
+        listing: &OnceLock<Instant>,
+    ) -> SyncResult {
         let ttl = self.settings.lease_ttl.as_millis() as i64;
         let asked_at = crate::store::now_ms();
         let deadline = Instant::now() + self.settings.lease_ttl * 2 + Duration::from_secs(5);
         while !self.db.try_acquire_lease(user_id, &self.owner, ttl).await? {
             if let Some(result) = self
-                .wait_for_other_process(user_id, asked_at, deadline)
+                .wait_for_other_process(user_id, trigger, asked_at, deadline)
                 .await?
             {
                 return result;
@@ -431,6 +483,7 @@ impl Engine {
                 }
             })
         };
+        let _ = listing.set(Instant::now());
         let _ = self.events.send(SyncEvent::Started { user_id, trigger });
         let result = self.run(user_id, trigger).await;
         renewal.abort();
@@ -452,10 +505,12 @@ impl Engine {
     }
 
     /// Waits until the other process lets the lease go, then returns its run's result if that
-    /// run finished after we asked; `None` means "try to claim the user again".
+    /// run finished after we asked — for a webhook, only if it *started* after: an event must
+    /// not be answered by a listing older than it. `None` means "try to claim the user again".
     async fn wait_for_other_process(
         &self,
         user_id: i64,
+        trigger: Trigger,
         asked_at: i64,
         deadline: Instant,
     ) -> Result<Option<SyncResult>, SyncError> {
@@ -470,7 +525,12 @@ impl Engine {
         let Some(run) = self.db.runs_for_user(user_id, 1).await?.into_iter().next() else {
             return Ok(None);
         };
-        if run.run_finished_ms < asked_at {
+        let since = if trigger == Trigger::Webhook {
+            run.run_started_ms
+        } else {
+            run.run_finished_ms
+        };
+        if since < asked_at {
             return Ok(None);
         }
         let outcome = match run.run_outcome.as_str() {

@@ -482,6 +482,35 @@ on_both!(twenty_concurrent_requests_cause_one_traversal, |h| {
     );
 });
 
+on_both!(
+    a_caller_arriving_mid_listing_gets_a_listing_made_after_it,
+    |h| {
+        let user = h.user("octocat").await;
+        h.sim.world().seed("octocat", 2, 200);
+        h.sim.faults().latency = Duration::from_millis(40);
+        let first = {
+            let engine = Arc::clone(&h.engine);
+            tokio::spawn(async move { engine.sync(user, Trigger::Manual).await })
+        };
+        while h.sim.counters().list_pages == 0 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        // The running sync is listing; a repository appears and its webhook asks for a sync.
+        h.sim
+            .world()
+            .add_repo("acme", "late", true, &[("octocat", Role::Admin)]);
+        let late = h.engine.sync(user, Trigger::Webhook).await.unwrap();
+        let first = first.await.unwrap().unwrap();
+        assert_eq!(first.listed, 200, "the running sync listed what it saw");
+        assert_ne!(
+            late.run_id, first.run_id,
+            "the late caller did not take that result"
+        );
+        assert_eq!(late.listed, 201);
+        assert!(h.names(user).await.contains(&"acme/late".to_owned()));
+    }
+);
+
 on_both!(two_processes_on_one_database_sync_a_user_once, |h| {
     let user = h.user("octocat").await;
     h.sim.world().seed("octocat", 2, 200);
