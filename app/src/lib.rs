@@ -19,7 +19,6 @@ pub mod session;
 pub mod wording;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Title};
 
 pub use crate::bundle::Bundle;
 use crate::{
@@ -45,7 +44,9 @@ pub fn shell(options: LeptosOptions, bundle: Bundle) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options/>
                 <BundleScripts bundle/>
-                <MetaTags/>
+                // `inner_html`: a text child would carry a hydration marker, which a browser
+                // reads as part of the title (the shell is never hydrated).
+                <title inner_html=Page::at(&location::path()).title()/>
             </head>
             <body>
                 <App/>
@@ -54,27 +55,51 @@ pub fn shell(options: LeptosOptions, bundle: Bundle) -> impl IntoView {
     }
 }
 
-/// The root component: meta context, header and the page the path names.
+/// The root component: the header and the page the path names.
 ///
 /// Pages are separate documents (see [`location`]): the server renders the whole page, with every
 /// resource resolved, before it sends it, so each page is complete without JavaScript.
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
     session::provide_session();
     view! {
-        // The product's title first: a page's own title, set later, replaces it.
-        <Title text=PRODUCT/>
         <components::header::Header/>
-        <main id="main" class="main">{page(&location::path())}</main>
+        <main id="main" class="main">{Page::at(&location::path()).view()}</main>
     }
 }
 
-/// The page at `path` (a trailing slash names the same page).
-fn page(path: &str) -> AnyView {
-    match path.trim_end_matches('/') {
-        "" => view! { <Dashboard/> }.into_any(),
-        "/account" => view! { <AccountPage/> }.into_any(),
-        _ => view! { <NotFound/> }.into_any(),
+/// Reposync's pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    Dashboard,
+    Account,
+    NotFound,
+}
+
+impl Page {
+    /// The page at `path` (a trailing slash names the same page).
+    pub fn at(path: &str) -> Page {
+        match path.trim_end_matches('/') {
+            "" => Page::Dashboard,
+            "/account" => Page::Account,
+            _ => Page::NotFound,
+        }
+    }
+
+    /// The document's title (rendered into the shell by the server; pages never change it).
+    pub fn title(self) -> &'static str {
+        match self {
+            Page::Dashboard => "Repositories · Reposync",
+            Page::Account => "Account · Reposync",
+            Page::NotFound => "Not found · Reposync",
+        }
+    }
+
+    fn view(self) -> AnyView {
+        match self {
+            Page::Dashboard => view! { <Dashboard/> }.into_any(),
+            Page::Account => view! { <AccountPage/> }.into_any(),
+            Page::NotFound => view! { <NotFound/> }.into_any(),
+        }
     }
 }

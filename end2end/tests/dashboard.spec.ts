@@ -231,6 +231,7 @@ test("the account page makes, shows and revokes API tokens", async ({ page, cons
   await signIn(page);
   await page.getByRole("link", { name: "Account" }).click();
   await expect(page.getByRole("heading", { name: "API tokens" })).toBeVisible();
+  await expect(page).toHaveTitle("Account · Reposync");
   const before = await page.getByTestId("token-row").count();
   await page.getByLabel("Label").fill("hook runner");
   await page.getByRole("button", { name: "Create token" }).click();

@@ -9,6 +9,8 @@ test("the dashboard is rendered on the server and hydrates", async ({ page, cons
   await expect(page.getByRole("link", { name: "Sign in with GitHub" })).toBeVisible();
   // Only the WASM sets this, in an effect that never runs on the server.
   await expect(page.locator("[data-hydrated]")).toHaveAttribute("data-hydrated", "true");
+  // Each page's title comes with the document (the server writes it; nothing rewrites it).
+  await expect(page).toHaveTitle("Repositories · Reposync");
   expect(consoleProblems).toEqual([]);
 });
 
@@ -16,6 +18,7 @@ test("unknown paths get the 404 page with a 404 status", async ({ page, consoleP
   const response = await page.goto("/no/such/page");
   expect(response?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  await expect(page).toHaveTitle("Not found · Reposync");
   await page.getByRole("link", { name: "Back to the dashboard" }).click();
   await expect(page.getByRole("heading", { name: "Repositories", exact: true })).toBeVisible();
   expect(consoleProblems).toEqual([]);

@@ -2,7 +2,6 @@
 //! sync runs with what they did or why they failed.
 
 use leptos::{prelude::*, server_fn::ServerFn};
-use leptos_meta::Title;
 
 use crate::{
     api::{create_token, get_account, revoke_token, CreateToken, RevokeToken},
@@ -16,7 +15,6 @@ use crate::{
 pub fn AccountPage() -> impl IntoView {
     let session = use_session();
     view! {
-        <Title text="Account · Reposync"/>
         <div class="page">
             <h1>"Account"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -1,7 +1,6 @@
 //! The dashboard: sign in, or the user's sync state and repositories.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::{
     api::get_sync_state,
@@ -18,7 +17,6 @@ pub fn Dashboard() -> impl IntoView {
     let session = use_session();
 
     view! {
-        <Title text="Repositories · Reposync"/>
         <div class="page" data-hydrated=move || hydrated.get().to_string()>
             <h1>"Repositories"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -1,7 +1,6 @@
 //! The 404 page, with a real 404 status when rendered on the server.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// Shown for any path no route matches.
 #[component]
@@ -11,7 +10,6 @@ pub fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Not found · Reposync"/>
         <div class="page">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address. " <a href="/">"Back to the dashboard"</a></p>
