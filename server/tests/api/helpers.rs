@@ -292,14 +292,12 @@ pub async fn assert_refusals_are_typed(
     login: &str,
 ) {
     use server::forge::{ForgeError, NoCache};
-    sim.faults().forbid_next = 1;
-    let forbidden = forge.list_repos(token, &NoCache).await;
+    let forbidden = list_meeting(forge, sim, token, |f| &mut f.forbid_next).await;
     assert!(
         matches!(forbidden, Err(ForgeError::Forbidden(_))),
         "{forbidden:?}"
     );
-    sim.faults().proxy_429_next = 1;
-    let throttled = forge.list_repos(token, &NoCache).await;
+    let throttled = list_meeting(forge, sim, token, |f| &mut f.proxy_429_next).await;
     assert!(
         matches!(throttled, Err(ForgeError::RateLimited { .. })),
         "{throttled:?}"
@@ -309,6 +307,31 @@ pub async fn assert_refusals_are_typed(
         forge.list_repos(token, &NoCache).await.unwrap_err(),
         ForgeError::Unauthorized
     );
+}
+
+/// Arms a one-shot fault (the counter `fault` picks) and lists until a listing met it. A request
+/// still in flight from an earlier step — a listing that failed leaves its concurrent requests
+/// behind — can reach the simulator first and take the fault, and then the listing passes; the
+/// fault is armed again then. A client that ignores the fault passes every time, and its last
+/// result is returned for the caller's assertion to fail on.
+async fn list_meeting(
+    forge: &dyn server::forge::Forge,
+    sim: &server::sim::Simulator,
+    token: &str,
+    fault: impl Fn(&mut server::sim::Faults) -> &mut u32,
+) -> Result<server::forge::Listing, server::forge::ForgeError> {
+    let mut result = None;
+    for _ in 0..5 {
+        *fault(&mut sim.faults()) = 1;
+        let listing = forge.list_repos(token, &server::forge::NoCache).await;
+        let taken_elsewhere = listing.is_ok() && *fault(&mut sim.faults()) == 0;
+        result = Some(listing);
+        if !taken_elsewhere {
+            break;
+        }
+    }
+    *fault(&mut sim.faults()) = 0;
+    result.expect("at least one listing")
 }
 
 /// The forge HTTP policy for tests that need no patience: 5 s timeout, one quick retry, and no
