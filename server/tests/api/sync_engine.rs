@@ -496,18 +496,19 @@ on_both!(
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         // The running sync is listing; a repository appears and its webhook asks for a sync.
+        // (It sorts last, so the running listing's pages do not shift under it; whether that
+        // listing still sees it is a matter of timing, and not what this test is about.)
         h.sim
             .world()
-            .add_repo("acme", "late", true, &[("octocat", Role::Admin)]);
+            .add_repo("zz-late", "late", true, &[("octocat", Role::Admin)]);
         let late = h.engine.sync(user, Trigger::Webhook).await.unwrap();
         let first = first.await.unwrap().unwrap();
-        assert_eq!(first.listed, 200, "the running sync listed what it saw");
         assert_ne!(
             late.run_id, first.run_id,
-            "the late caller did not take that result"
+            "the late caller did not take the running sync's result"
         );
         assert_eq!(late.listed, 201);
-        assert!(h.names(user).await.contains(&"acme/late".to_owned()));
+        assert!(h.names(user).await.contains(&"zz-late/late".to_owned()));
     }
 );
 
