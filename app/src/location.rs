@@ -8,44 +8,36 @@
 
 /// The path of the page being rendered (`/`, `/account`, …).
 pub fn path() -> String {
-    #[cfg(feature = "ssr")]
-    {
-        leptos::prelude::use_context::<http::request::Parts>()
-            .map(|parts| parts.uri.path().to_owned())
-            .unwrap_or_else(|| "/".into())
-    }
-    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-    {
-        leptos::prelude::window()
-            .location()
-            .pathname()
-            .unwrap_or_else(|_| "/".into())
-    }
-    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-    {
-        "/".into()
-    }
+    here().0
 }
 
 /// The page's query string, without the `?` (empty when there is none).
 pub fn query() -> String {
+    here().1
+}
+
+/// The page's path and query string, wherever the page is being rendered.
+fn here() -> (String, String) {
     #[cfg(feature = "ssr")]
     {
         leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|parts| parts.uri.query().map(str::to_owned))
-            .unwrap_or_default()
+            .map(|parts| {
+                let query = parts.uri.query().unwrap_or_default().to_owned();
+                (parts.uri.path().to_owned(), query)
+            })
+            .unwrap_or_else(|| ("/".into(), String::new()))
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
-        let search = leptos::prelude::window()
-            .location()
-            .search()
-            .unwrap_or_default();
-        search.strip_prefix('?').unwrap_or(&search).to_owned()
+        let location = leptos::prelude::window().location();
+        let path = location.pathname().unwrap_or_else(|_| "/".into());
+        let search = location.search().unwrap_or_default();
+        let query = search.strip_prefix('?').unwrap_or(&search).to_owned();
+        (path, query)
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
-        String::new()
+        ("/".into(), String::new())
     }
 }
 
